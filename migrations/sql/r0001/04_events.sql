@@ -1,0 +1,96 @@
+-- The outbox: every change another department cares about becomes an order_events row in the same
+-- transaction, and a NOTIFY carrying only its id. Any writer produces events, psql included.
+SET search_path = erp, pg_catalog;
+
+CREATE FUNCTION erp.emit_event(p_event_type text, p_sales_order_id bigint, p_document_type text,
+                               p_document_id bigint, p_document_no text, p_old_state text, p_new_state text,
+                               p_payload jsonb DEFAULT '{}')
+RETURNS bigint
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = erp, pg_temp AS $$
+DECLARE
+    v_id bigint;
+BEGIN
+    INSERT INTO order_events (event_type, sales_order_id, document_type, document_id, document_no, old_state,
+                              new_state, payload)
+    VALUES (p_event_type, p_sales_order_id, p_document_type, p_document_id, p_document_no, p_old_state,
+            p_new_state, coalesce(p_payload, '{}'))
+    RETURNING id INTO v_id;
+    PERFORM pg_notify('erp_events', v_id::text);
+    RETURN v_id;
+END $$;
+
+-- TG_ARGV[0]: document type; TG_ARGV[1]: comma-separated columns copied into the payload.
+CREATE FUNCTION erp.document_event() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = erp, pg_temp AS $$
+DECLARE
+    n jsonb := CASE WHEN TG_OP <> 'DELETE' THEN to_jsonb(NEW) END;
+    o jsonb := CASE WHEN TG_OP <> 'INSERT' THEN to_jsonb(OLD) END;
+    r jsonb := coalesce(n, o);
+    v_type text;
+    v_order bigint;
+    v_payload jsonb;
+BEGIN
+    v_type := CASE WHEN TG_OP = 'INSERT' THEN 'created'
+                   WHEN TG_OP = 'DELETE' THEN 'deleted'
+                   WHEN n ->> 'state' IS DISTINCT FROM o ->> 'state' THEN 'state_changed'
+                   ELSE 'updated' END;
+    v_order := CASE
+        WHEN TG_ARGV[0] = 'sales_order' THEN (r ->> 'id')::bigint
+        WHEN TG_ARGV[0] IN ('delivery_note', 'invoice') THEN (r ->> 'sales_order_id')::bigint
+        WHEN r ->> 'sales_order_line_id' IS NOT NULL THEN
+            (SELECT order_id FROM sales_order_lines WHERE id = (r ->> 'sales_order_line_id')::bigint)
+        END;
+    SELECT coalesce(jsonb_object_agg(key, value), '{}') INTO v_payload
+      FROM jsonb_each(r) WHERE key = ANY (string_to_array(coalesce(TG_ARGV[1], ''), ','));
+    PERFORM erp.emit_event(v_type, v_order, TG_ARGV[0], (r ->> 'id')::bigint, r ->> 'number', o ->> 'state',
+                           n ->> 'state', v_payload);
+    RETURN NULL;
+END $$;
+
+-- Lines of a draft order change only in sales; other departments hear of lines through the order.
+CREATE FUNCTION erp.sales_order_lines_event() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = erp, pg_temp AS $$
+DECLARE
+    v_order bigint := CASE WHEN TG_OP = 'DELETE' THEN OLD.order_id ELSE NEW.order_id END;
+    o record;
+BEGIN
+    SELECT number, state INTO o FROM sales_orders WHERE id = v_order;
+    IF FOUND AND o.state = 'draft' THEN
+        PERFORM erp.emit_event('lines_changed', v_order, 'sales_order', v_order, o.number, NULL, NULL);
+    END IF;
+    RETURN NULL;
+END $$;
+
+CREATE FUNCTION erp.stock_event() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = erp, pg_temp AS $$
+BEGIN
+    IF (NEW.on_hand, NEW.reserved) IS DISTINCT FROM (OLD.on_hand, OLD.reserved) THEN
+        PERFORM erp.emit_event('stock_changed', NULL, 'product', NEW.product_id, NULL, NULL, NULL,
+                               jsonb_build_object('warehouse_id', NEW.warehouse_id, 'on_hand', NEW.on_hand,
+                                                  'reserved', NEW.reserved));
+    END IF;
+    RETURN NULL;
+END $$;
+
+CREATE TRIGGER document_event AFTER INSERT OR UPDATE OR DELETE ON sales_orders FOR EACH ROW
+    EXECUTE FUNCTION erp.document_event('sales_order', 'customer_id,late,promised_date,estimated_ship_date');
+CREATE TRIGGER document_event AFTER INSERT OR UPDATE ON purchase_requests FOR EACH ROW
+    EXECUTE FUNCTION erp.document_event('purchase_request', 'product_id,supplier_id,quantity');
+CREATE TRIGGER document_event AFTER INSERT OR UPDATE ON purchase_orders FOR EACH ROW
+    EXECUTE FUNCTION erp.document_event('purchase_order', 'supplier_id,expected_date');
+CREATE TRIGGER document_event AFTER INSERT OR UPDATE ON production_orders FOR EACH ROW
+    EXECUTE FUNCTION erp.document_event('production_order', 'work_centre_id,progress_pct,late,planned_end');
+CREATE TRIGGER document_event AFTER INSERT OR UPDATE ON delivery_notes FOR EACH ROW
+    EXECUTE FUNCTION erp.document_event('delivery_note', 'print_count');
+CREATE TRIGGER document_event AFTER INSERT OR UPDATE OR DELETE ON invoices FOR EACH ROW
+    EXECUTE FUNCTION erp.document_event('invoice', 'kind,gross_total,amount_paid,amount_credited');
+CREATE TRIGGER document_event AFTER INSERT OR UPDATE ON customers FOR EACH ROW
+    EXECUTE FUNCTION erp.document_event('customer', 'code');
+CREATE TRIGGER document_event AFTER INSERT OR UPDATE ON products FOR EACH ROW
+    EXECUTE FUNCTION erp.document_event('product', 'sku');
+CREATE TRIGGER sales_order_lines_event AFTER INSERT OR UPDATE OR DELETE ON sales_order_lines FOR EACH ROW
+    EXECUTE FUNCTION erp.sales_order_lines_event();
+CREATE TRIGGER stock_event AFTER UPDATE ON stock_levels FOR EACH ROW
+    EXECUTE FUNCTION erp.stock_event();
+CREATE TRIGGER refuse_change BEFORE UPDATE ON order_events FOR EACH ROW
+    EXECUTE FUNCTION erp.refuse_change('Events are a record of what happened and cannot be changed.');
