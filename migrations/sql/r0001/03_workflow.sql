@@ -370,13 +370,16 @@ BEGIN
     END LOOP;
 
     v_estimate := erp._estimate_ship_date(p_order_id);
-    v_promised := greatest(coalesce(o.requested_date, v_estimate), v_estimate);
+    -- the customer was promised the date it asked for; if the estimate is later the order is late from
+    -- the start, and sales and the board see it at once
+    v_promised := coalesce(o.requested_date, v_estimate);
     UPDATE sales_orders SET state = 'confirmed', confirmed_at = now(), promised_date = v_promised,
                             estimated_ship_date = v_estimate
      WHERE id = p_order_id;
-    UPDATE production_orders m SET due_date = v_promised
+    UPDATE production_orders m SET due_date = v_promised, late = m.planned_end > v_promised
       FROM sales_order_lines sl
-     WHERE m.sales_order_line_id = sl.id AND sl.order_id = p_order_id AND m.due_date <> v_promised;
+     WHERE m.sales_order_line_id = sl.id AND sl.order_id = p_order_id
+       AND (m.due_date, m.late) IS DISTINCT FROM (v_promised, m.planned_end > v_promised);
     RETURN erp.refresh_sales_order(p_order_id);
 END $$;
 

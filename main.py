@@ -1,0 +1,43 @@
+"""Entry point: `python main.py` opens the desktop client; `python main.py COMMAND --help` for the rest."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from server_db import cli
+
+    parser = argparse.ArgumentParser(
+        prog="python main.py",
+        description="Order collaboration ERP. Without a command, opens the desktop client.",
+        epilog="With no --db, ERP_DATABASE_URL or saved server, a private database is started for you.",
+    )
+    parser.add_argument("--db", metavar="URL", help="database server, e.g. postgresql://anna@erp-server/erp")
+    parser.add_argument("--role", help="open this department's window straight away as its demo user")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log what happens to stderr")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    cli.add_commands(commands)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if args.command:
+        from server_db import cli
+
+        return cli.run_command(args)
+    os.environ.setdefault("QT_API", "pyside6")
+    from erp_desktop.app import run_app
+
+    return run_app(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

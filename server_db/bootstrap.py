@@ -1,0 +1,71 @@
+"""Opening the database a client should use: the chosen server, or the embedded default started,
+upgraded and (when brand new) filled with the demo company."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from server_db import migrate
+from server_db.config import DatabaseChoice, choose_database
+from server_db.db import Database
+from server_db.embedded import EmbeddedServer
+from server_db.errors import SchemaMismatch
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class OpenDatabase:
+    database: Database
+    choice: DatabaseChoice
+    server: EmbeddedServer | None = None
+    created: bool = False
+
+    @property
+    def url(self) -> str:
+        return self.database.url
+
+    def close(self) -> None:
+        """Release the database; the last client of an embedded server stops it."""
+        self.database.dispose()
+        if self.server is not None:
+            self.server.release()
+            self.server = None
+
+
+def open_database(cli_url: str | None = None, *, upgrade: bool = False, load_demo: bool = True,
+                  application_name: str = "erp-desktop") -> OpenDatabase:
+    """Connect to the chosen database. The embedded one is ours, so its schema is upgraded on the spot;
+    a shared server's schema must already match (`upgrade=True` is `db upgrade`)."""
+    choice = choose_database(cli_url)
+    if choice.embedded:
+        server = EmbeddedServer()
+        created = server.acquire()
+        database = Database(server.url(), application_name=application_name)
+        opened = OpenDatabase(database, choice, server, created)
+        try:
+            current = migrate.current_revision(database.engine)
+            if current is not None and current not in migrate.known_revisions():
+                migrate.check_schema(database.engine)  # raises: the data is newer than this program
+            migrate.upgrade(database.engine)
+            if created and load_demo:
+                from server_db import demo
+
+                demo.load(database)
+        except BaseException:
+            opened.close()
+            raise
+        return opened
+    assert choice.url is not None
+    database = Database(choice.url, application_name=application_name)
+    try:
+        database.ping()
+        if upgrade:
+            migrate.upgrade(database.engine)
+        else:
+            migrate.check_schema(database.engine)
+    except (SchemaMismatch, Exception):
+        database.dispose()
+        raise
+    return OpenDatabase(database, choice)

@@ -1,0 +1,130 @@
+"""Following the outbox without Qt: wait on `fileno()`, then `fetch()` returns the new events in order.
+
+Nothing is lost when transactions commit out of id order. Event ids come from a sequence, and a
+transaction that took id 10 may commit after one that took id 11, so "id > last seen" would skip 10 for
+good. Instead the listener keeps a *watermark* W on transaction ids: every event of a transaction older
+than W has been delivered. Each fetch reads, in one statement, the snapshot's xmin (the oldest transaction
+still running: every transaction below it has ended and none can appear below it later) and the events with
+W <= xid < xmin; then W becomes xmin. Each event is delivered exactly once, and a reconnect simply resumes
+from W. Events of committed transactions that sit above a still-running older one are held back until it
+ends; `pending` says so, and the caller fetches again shortly.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import psycopg2
+import psycopg2.extensions
+import psycopg2.extras
+
+from server_db.changes import EVENT_COLUMNS, Event, event_from_row
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "erp_events"
+
+
+class ListenerDisconnected(Exception):
+    """The listening connection is gone; `connect()` again and nothing will have been missed."""
+
+
+@dataclass
+class FetchResult:
+    events: list[Event]
+    pending: bool
+
+
+def psycopg2_dsn(url: str) -> str:
+    """A libpq connection string from a SQLAlchemy URL."""
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    parts = {
+        "host": parsed.host or parsed.query.get("host"),
+        "port": parsed.port or parsed.query.get("port"),
+        "dbname": parsed.database,
+        "user": parsed.username,
+        "password": parsed.password,
+    }
+    for key, value in parsed.query.items():
+        if key not in ("host", "port"):
+            parts[key] = value
+    return " ".join(f"{k}='{_quote(str(v))}'" for k, v in parts.items() if v not in (None, ""))
+
+
+def _quote(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("'", "\\'")
+
+
+class EventListener:
+    """One autocommit connection that LISTENs on the outbox channel and reads the outbox past a watermark."""
+
+    def __init__(self, url: str, *, watermark: int | None = None, application_name: str = "erp-listener") -> None:
+        self.dsn = psycopg2_dsn(url)
+        self.application_name = application_name
+        self.watermark = watermark
+        self.pending = False
+        self._conn: psycopg2.extensions.connection | None = None
+
+    @property
+    def connected(self) -> bool:
+        return self._conn is not None and self._conn.closed == 0
+
+    def connect(self) -> None:
+        """(Re)connect and LISTEN. The first connection starts from now; a reconnection resumes at the
+        watermark, so what happened while disconnected arrives with the next fetch."""
+        self.close()
+        try:
+            conn = psycopg2.connect(self.dsn, application_name=self.application_name, connect_timeout=5)
+            conn.set_session(autocommit=True)
+            with conn.cursor() as cursor:
+                cursor.execute(f"LISTEN {CHANNEL}")
+                if self.watermark is None:
+                    cursor.execute("SELECT pg_snapshot_xmin(pg_current_snapshot())::text")
+                    self.watermark = int(cursor.fetchone()[0])
+        except psycopg2.Error as exc:
+            raise ListenerDisconnected(str(exc).strip()) from exc
+        self._conn = conn
+
+    def fileno(self) -> int:
+        if self._conn is None:
+            raise ListenerDisconnected("not connected")
+        return self._conn.fileno()
+
+    def fetch(self) -> FetchResult:
+        """Drain notifications and return every event not yet delivered, in (xid, id) order."""
+        if self._conn is None:
+            raise ListenerDisconnected("not connected")
+        try:
+            self._conn.poll()
+            self._conn.notifies.clear()
+            with self._conn.cursor() as cursor:
+                cursor.execute(
+                    f"""
+                    SELECT s.hi::text,
+                           EXISTS (SELECT 1 FROM erp.order_events p WHERE p.xid >= s.hi) AS pending,
+                           {", ".join("e." + c.strip() for c in EVENT_COLUMNS.split(","))}
+                      FROM (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS hi) s
+                      LEFT JOIN erp.order_events e ON e.xid >= %(lo)s::text::xid8 AND e.xid < s.hi
+                     ORDER BY e.xid, e.id
+                    """,
+                    {"lo": str(self.watermark)},
+                )
+                rows = cursor.fetchall()
+        except (psycopg2.OperationalError, psycopg2.InterfaceError) as exc:
+            self.close()
+            raise ListenerDisconnected(str(exc).strip()) from exc
+        self.watermark = int(rows[0][0])
+        self.pending = bool(rows[0][1])
+        events = [event_from_row(row[2:]) for row in rows if row[2] is not None]
+        return FetchResult(events, self.pending)
+
+    def close(self) -> None:
+        if self._conn is not None:
+            try:
+                self._conn.close()
+            except psycopg2.Error:
+                pass
+            self._conn = None

@@ -1,0 +1,68 @@
+"""Finance: invoice what was shipped, post (immutable afterwards), record payments, correct with credit
+notes."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from server_db import validation
+from server_db.changes import Changes, changes_of_this_transaction
+from server_db.errors import ValidationError
+from server_db.services._db import as_json, call, current_date, quantities_json
+
+PAYMENT_METHODS = ("bank_transfer", "cash", "cheque", "card", "other")
+
+
+def create_invoice(session: Session, order_id: int) -> Changes:
+    """A draft invoice for the shipped quantities not yet invoiced. `id` is the invoice."""
+    validation.record_id(order_id, label="The sales order")
+    invoice_id = call(session, "create_invoice", order_id)
+    return changes_of_this_transaction(session, id=invoice_id)
+
+
+def post_invoice(session: Session, invoice_id: int) -> Changes:
+    """Give the invoice its gap-free number and due date; it cannot change afterwards."""
+    validation.record_id(invoice_id, label="The invoice")
+    call(session, "post_invoice", invoice_id)
+    return changes_of_this_transaction(session, id=invoice_id)
+
+
+def invoice_order(session: Session, order_id: int) -> Changes:
+    """Create and post in one step. `id` is the invoice."""
+    created = create_invoice(session, order_id)
+    assert created.id is not None
+    return created | post_invoice(session, created.id)
+
+
+def delete_draft_invoice(session: Session, invoice_id: int) -> Changes:
+    validation.record_id(invoice_id, label="The invoice")
+    call(session, "delete_draft_invoice", invoice_id)
+    return changes_of_this_transaction(session, id=invoice_id)
+
+
+def record_payment(session: Session, invoice_id: int, *, amount: Any, paid_on: dt.date | str | None = None,
+                   method: str = "bank_transfer", reference: str = "") -> Changes:
+    """Record a full or partial payment of a posted invoice. `id` is the payment."""
+    validation.record_id(invoice_id, label="The invoice")
+    value = validation.money(amount, field="amount", label="The amount", positive=True)
+    day = validation.date_value(paid_on, field="paid_on", label="The payment date")
+    if method not in PAYMENT_METHODS:
+        raise ValidationError(f"The payment method must be one of: {', '.join(PAYMENT_METHODS)}.", field="method")
+    ref = validation.text_value(reference, field="reference", label="The reference", max_length=200)
+    payment_id = call(session, "record_payment", invoice_id, value, day or current_date(session), method, ref)
+    return changes_of_this_transaction(session, id=payment_id)
+
+
+def create_credit_note(session: Session, invoice_id: int, *, reason: str,
+                       quantities: Mapping[int, Any] | None = None) -> Changes:
+    """Correct a posted invoice: `quantities` maps invoice line id to quantity credited; None credits it all.
+    The credited quantities can be invoiced again. `id` is the credit note."""
+    validation.record_id(invoice_id, label="The invoice")
+    why = validation.text_value(reason, field="reason", label="The reason", max_length=500, required=True)
+    lines = quantities_json(quantities, label="An invoice line") if quantities is not None else as_json(None)
+    note_id = call(session, "create_credit_note", invoice_id, why, lines)
+    return changes_of_this_transaction(session, id=note_id)

@@ -1,0 +1,197 @@
+"""Sales: enter and edit draft orders, confirm them (reservations, purchase requests and production orders
+follow inside the database), cancel them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from server_db import validation
+from server_db.changes import Changes, changes_of_this_transaction
+from server_db.errors import ConcurrentChange, InvalidTransition, ValidationError
+from server_db.models import SalesOrder, SalesOrderLine
+from server_db.services._db import (
+    call,
+    current_date,
+    get,
+    resolve_customer,
+    resolve_product,
+    resolve_warehouse,
+)
+from server_db.states import SalesOrderState, label
+
+MAX_LINES = 500
+
+
+@dataclass(frozen=True)
+class LineInput:
+    """One line as entered: a product (SKU or id), a quantity, and optionally price, discount and text.
+    An empty price takes the product's list price."""
+
+    product: str | int
+    quantity: Any
+    unit_price: Any = None
+    discount_pct: Any = 0
+    description: str = ""
+    below_cost_reason: str | None = None
+
+
+@dataclass(frozen=True)
+class HeaderInput:
+    customer: str | int
+    requested_date: dt.date | str | None = None
+    delivery_address: str = ""
+    customer_reference: str = ""
+    notes: str = ""
+    warehouse: str | int | None = None
+
+
+def create_order(session: Session, *, customer: str | int, lines: Sequence[LineInput | dict] = (),
+                 requested_date: dt.date | str | None = None, delivery_address: str = "",
+                 customer_reference: str = "", notes: str = "", warehouse: str | int | None = None) -> Changes:
+    """A new draft order. Returns its Changes with `id` set to the order."""
+    header = HeaderInput(customer, requested_date, delivery_address, customer_reference, notes, warehouse)
+    values = _header_values(session, header)
+    order = SalesOrder(**values)
+    order.lines = _lines(session, lines)
+    session.add(order)
+    session.flush()
+    return changes_of_this_transaction(session, id=order.id)
+
+
+def update_order(session: Session, order_id: int, *, expected_version: int, header: HeaderInput | None = None,
+                 lines: Sequence[LineInput | dict] | None = None) -> Changes:
+    """Save edits to a draft: the header, and (if given) the lines, which replace the old ones.
+    Refused if someone else saved the order since `expected_version` was read."""
+    order = _draft(session, order_id, expected_version)
+    if header is not None:
+        for key, value in _header_values(session, header).items():
+            setattr(order, key, value)
+    if lines is not None:
+        new_lines = _lines(session, lines)
+        order.lines.clear()
+        session.flush()
+        order.lines.extend(new_lines)
+    # touch the header so the version moves on even when only lines changed
+    order.updated_at = dt.datetime.now(dt.UTC)
+    try:
+        session.flush()
+    except StaleDataError:
+        raise _changed_meanwhile(order.number) from None
+    return changes_of_this_transaction(session, id=order.id)
+
+
+def delete_draft(session: Session, order_id: int, *, expected_version: int) -> Changes:
+    order = _draft(session, order_id, expected_version)
+    session.delete(order)
+    try:
+        session.flush()
+    except StaleDataError:
+        raise _changed_meanwhile(order.number) from None
+    return changes_of_this_transaction(session, id=order_id)
+
+
+def confirm_order(session: Session, order_id: int, *, expected_version: int | None = None) -> Changes:
+    """Confirm a draft: credit check, reserve what is available, raise purchase requests and production
+    orders for the rest, and promise a ship date. All or nothing."""
+    validation.record_id(order_id, label="The sales order")
+    call(session, "confirm_sales_order", order_id, expected_version)
+    return changes_of_this_transaction(session, id=order_id)
+
+
+def cancel_order(session: Session, order_id: int, *, reason: str = "") -> Changes:
+    """Cancel an order with nothing shipped: its reservations, open requests and unstarted production go."""
+    validation.record_id(order_id, label="The sales order")
+    reason = validation.text_value(reason, field="reason", label="The reason", max_length=500)
+    call(session, "cancel_sales_order", order_id, reason)
+    return changes_of_this_transaction(session, id=order_id)
+
+
+# -- internals -------------------------------------------------------------------------------------------
+
+
+def _draft(session: Session, order_id: int, expected_version: int) -> SalesOrder:
+    order = get(session, SalesOrder, order_id, label="Sales order")
+    if order.version != expected_version:
+        raise _changed_meanwhile(order.number)
+    if order.state != SalesOrderState.DRAFT:
+        raise InvalidTransition(f"Sales order {order.number} is {label(order.state)}; only drafts can be edited.")
+    return order
+
+
+def _changed_meanwhile(number: str) -> ConcurrentChange:
+    return ConcurrentChange(
+        f"Sales order {number} was changed by someone else since you opened it; "
+        "reload it to see their changes, then make yours again."
+    )
+
+
+def _header_values(session: Session, header: HeaderInput) -> dict[str, Any]:
+    customer = resolve_customer(session, header.customer)
+    if not customer.active:
+        raise ValidationError(f"Customer {customer.code} is inactive.", field="customer")
+    requested = validation.date_value(header.requested_date, field="requested_date", label="The requested date")
+    if requested is not None and requested < current_date(session):
+        raise ValidationError("The requested date is in the past.", field="requested_date")
+    warehouse = resolve_warehouse(session, header.warehouse)
+    return {
+        "customer_id": customer.id,
+        "warehouse_id": warehouse.id,
+        "requested_date": requested,
+        "delivery_address": validation.text_value(header.delivery_address, field="delivery_address",
+                                                  label="The delivery address", max_length=500, multiline=True),
+        "customer_reference": validation.text_value(header.customer_reference, field="customer_reference",
+                                                    label="The customer reference", max_length=100),
+        "notes": validation.text_value(header.notes, field="notes", label="The notes", max_length=4000,
+                                       multiline=True),
+    }
+
+
+def _lines(session: Session, lines: Sequence[LineInput | dict]) -> list[SalesOrderLine]:
+    if len(lines) > MAX_LINES:
+        raise ValidationError(f"An order can have at most {MAX_LINES} lines.", field="lines")
+    result = []
+    for number, raw in enumerate(lines, start=1):
+        line = raw if isinstance(raw, LineInput) else LineInput(**raw)
+        field = f"lines[{number}]"
+        prefix = f"Line {number}: "
+        product = resolve_product(session, line.product, field=f"{field}.product", prefix=prefix)
+        if not product.active:
+            raise ValidationError(f"{prefix}product {product.sku} is no longer sold.", field=f"{field}.product")
+        qty = validation.quantity(line.quantity, field=f"{field}.quantity", label=f"{prefix}the quantity")
+        price = product.price if line.unit_price in (None, "") else validation.money(
+            line.unit_price, field=f"{field}.unit_price", label=f"{prefix}the price")
+        discount = validation.percent(line.discount_pct or 0, field=f"{field}.discount_pct",
+                                      label=f"{prefix}the discount")
+        reason = validation.text_value(line.below_cost_reason, field=f"{field}.below_cost_reason",
+                                       label=f"{prefix}the reason", max_length=500) or None
+        net_unit = (price * (100 - discount) / 100).quantize(Decimal("0.01"))
+        if net_unit < product.cost and not reason:
+            raise ValidationError(
+                f"{prefix}the net price {net_unit} of {product.sku} is below its cost {product.cost}; "
+                "give a reason to sell below cost.",
+                field=f"{field}.below_cost_reason",
+            )
+        result.append(SalesOrderLine(
+            line_no=number,
+            product_id=product.id,
+            description=validation.text_value(line.description, field=f"{field}.description",
+                                              label=f"{prefix}the description", max_length=500),
+            quantity=qty,
+            unit_price=price,
+            discount_pct=discount,
+            tax_rate=product.tax_rate,
+            below_cost_reason=reason,
+        ))
+    return result
+
+
+def order_by_number(session: Session, number: str) -> SalesOrder | None:
+    return session.scalar(select(SalesOrder).where(SalesOrder.number == number.strip().upper()))
