@@ -60,7 +60,7 @@ def save_settings(**values: object) -> None:
 
 def strip_password(url: str) -> str:
     try:
-        return make_url(url).set(password=None).render_as_string(hide_password=False)
+        return make_url(url)._replace(password=None).render_as_string(hide_password=False)
     except ArgumentError:
         return url
 

@@ -135,7 +135,10 @@ def _usable_binaries(binaries: Binaries) -> Binaries:
 
 def default_base_dir() -> Path:
     """Where the private cluster lives: the user's data folder, or a folder of ours when we are root
-    (a root home folder is closed to the unprivileged server user, and we do not open it)."""
+    (a root home folder is closed to the unprivileged server user, and we do not open it).
+    ERP_DATA_DIR (an empty or existing cluster folder) overrides both."""
+    if os.environ.get("ERP_DATA_DIR"):
+        return Path(os.environ["ERP_DATA_DIR"])
     if _running_as_root():
         return ROOT_BASE / "cluster"
     import platformdirs

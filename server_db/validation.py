@@ -31,10 +31,10 @@ def text_value(value: Any, *, field: str, label: str, max_length: int, required:
         value = ""
     if not isinstance(value, str):
         raise ValidationError(f"{label} must be text.", field=field)
+    cleaned = value.strip()  # a pasted value's surrounding whitespace and line breaks go
     allowed = "\n\t" if multiline else ""
-    if any(unicodedata.category(ch) in ("Cc", "Cs") and ch not in allowed for ch in value):
+    if any(unicodedata.category(ch) in ("Cc", "Cs") and ch not in allowed for ch in cleaned):
         raise ValidationError(f"{label} contains control characters; type it again.", field=field)
-    cleaned = value.strip()
     if required and not cleaned:
         raise ValidationError(f"{label} is required.", field=field)
     if len(cleaned) > max_length:

@@ -1219,5 +1219,6 @@ BEGIN
     RETURN NEW;
 END $$;
 
-CREATE TRIGGER check_price BEFORE INSERT OR UPDATE OF product_id, unit_price, discount_pct, below_cost_reason
+-- named so that it fires after guard_sales_order_line (triggers fire in name order)
+CREATE TRIGGER validate_price BEFORE INSERT OR UPDATE OF product_id, unit_price, discount_pct, below_cost_reason
     ON sales_order_lines FOR EACH ROW EXECUTE FUNCTION erp.check_sales_order_line_price();

@@ -1,0 +1,29 @@
+from __future__ import annotations
+
+import datetime as dt
+
+from server_db.changes import Changes, Event
+
+
+def event(id: int, document_type: str, document_id: int, order: int | None) -> Event:
+    return Event(id=id, xid=1, created_at=dt.datetime.now(dt.UTC), actor="anna", event_type="updated",
+                 sales_order_id=order, document_type=document_type, document_id=document_id, document_no=None,
+                 old_state=None, new_state=None)
+
+
+def test_events_name_the_rows_that_changed() -> None:
+    changes = Changes.from_events([event(1, "invoice", 7, 3), event(2, "product", 9, None)])
+    assert changes.invoices == {7}
+    assert changes.sales_orders == {3}
+    assert changes.products == {9}
+    assert not changes.purchase_orders
+
+
+def test_merging_keeps_each_event_once() -> None:
+    a = Changes.from_events([event(1, "sales_order", 1, 1)], id=1)
+    b = Changes.from_events([event(1, "sales_order", 1, 1), event(2, "delivery_note", 4, 1)], id=4)
+    merged = a | b
+    assert [e.id for e in merged.events] == [1, 2]
+    assert merged.delivery_notes == {4}
+    assert merged.id == 1
+    assert not Changes()
