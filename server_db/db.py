@@ -50,8 +50,17 @@ class Database:
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     def run(self, operation: Callable[Concatenate[Session, P], T], *args: P.args, **kwargs: P.kwargs) -> T:
-        """Run `operation(session, *args, **kwargs)` in one transaction; see `run_in_transaction`."""
-        return run_in_transaction(self.sessions, lambda session: operation(session, *args, **kwargs))
+        """Run `operation(session, *args, **kwargs)` in one transaction; see `run_in_transaction`.
+        A permission refusal says whose duty it is and who is logged in."""
+        try:
+            return run_in_transaction(self.sessions, lambda session: operation(session, *args, **kwargs))
+        except errors.PermissionDenied as refusal:
+            if not refusal.raw:
+                raise
+            from server_db.security import explain_refusal, my_department
+
+            department = run_in_transaction(self.sessions, my_department)
+            raise errors.PermissionDenied(explain_refusal(refusal.raw, department)) from refusal
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from server_db.db import Database
-from server_db import queries
+from server_db import queries, security
 from server_db.models import Customer, SalesOrder
 from server_db.services import finance, masterdata, production, purchasing, sales, warehouse
 from server_db.services._db import current_date
@@ -99,6 +99,7 @@ def load(db: Database, *, progress: Callable[[str], None] = lambda _: None) -> b
 
 
 def _master_data(session: Session) -> None:
+    security.ensure_demo_users(session)
     masterdata.set_company(session, **COMPANY)
     masterdata.create_warehouse(session, code="MAIN", name="主仓库 Main warehouse", address=COMPANY["address"])
     masterdata.create_work_centre(session, code="ASM", name="装配线 Assembly", daily_capacity_hours=16)

@@ -33,6 +33,16 @@ SUPERUSER = "postgres"
 PORT = 5432
 
 
+# The PC's own account (which owns the data files anyway) connects as the superuser over the private
+# socket; every person logs in as their own role with a password, also over TCP when the server is shared.
+PG_HBA = f"""# written by erp-desktop
+local   all   {SUPERUSER}   trust
+local   all   all        scram-sha-256
+host    all   all        127.0.0.1/32   scram-sha-256
+host    all   all        ::1/128        scram-sha-256
+"""
+
+
 class EmbeddedServerError(RuntimeError):
     """The private server could not be set up or started; the message says why in one sentence."""
 
@@ -280,6 +290,7 @@ class EmbeddedServer:
             settings += ["fsync = off", "synchronous_commit = off", "full_page_writes = off"]
         with open(self.pgdata / "postgresql.conf", "a", encoding="utf-8") as conf:
             conf.write("\n" + "\n".join(settings) + "\n")
+        (self.pgdata / "pg_hba.conf").write_text(PG_HBA, encoding="utf-8")
         self._start()
         self._run(["psql", "-X", "-q", "-h", str(self.socket_dir), "-p", str(PORT), "-U", SUPERUSER, "-d", "postgres",
                    "-c", f"CREATE DATABASE {DATABASE}"])

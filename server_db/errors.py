@@ -49,7 +49,9 @@ class ConcurrentChange(DomainError):
 
 
 class PermissionDenied(DomainError):
-    """The logged-in role may not do this."""
+    """The logged-in role may not do this. `raw` keeps the database's wording to name the duty."""
+
+    raw: str = ""
 
 
 class Busy(DomainError):
@@ -119,7 +121,9 @@ def translate(error: DBAPIError) -> Exception:
             return ValidationError(f"{column.replace('_', ' ').capitalize()} is required.", field=column)
         return ValidationError(f"The data breaks the rule {name or 'of the database'}.")
     if code == "42501":
-        return PermissionDenied("Your role may not do this.")
+        refusal = PermissionDenied("Your role may not do this.")
+        refusal.raw = primary or ""
+        return refusal
     if code in ("22001",):
         return ValidationError("A text is longer than allowed.")
     if code in ("22003",):

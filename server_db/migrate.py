@@ -39,11 +39,30 @@ def current_revision(engine: Engine) -> str | None:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Bring the schema to `revision` in one transaction per migration."""
+    """Bring the schema to `revision` in one transaction per migration, then the database-level grants."""
     with engine.begin() as connection:
         config = alembic_config()
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
+    apply_database_grants(engine)
+
+
+def apply_database_grants(engine: Engine) -> None:
+    """Only department members may connect. Database-level grants are not part of the schema (a copy of a
+    database does not inherit them), so every upgrade applies them again."""
+    with engine.begin() as connection:
+        has_roles = connection.exec_driver_sql(
+            "SELECT to_regclass('erp.users') IS NOT NULL AND EXISTS (SELECT FROM pg_roles WHERE rolname = 'erp_admin')"
+        ).scalar()
+        if not has_roles:
+            return
+        database = connection.exec_driver_sql("SELECT current_database()").scalar()
+        quoted = connection.dialect.identifier_preparer.quote(database)
+        connection.exec_driver_sql(f"REVOKE CONNECT, TEMPORARY ON DATABASE {quoted} FROM PUBLIC")
+        connection.exec_driver_sql(
+            f"GRANT CONNECT ON DATABASE {quoted} TO erp_sales, erp_warehouse, erp_purchasing, erp_production, "
+            "erp_finance, erp_supervisor, erp_admin"
+        )
 
 
 def downgrade(engine: Engine, revision: str) -> None:

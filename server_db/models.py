@@ -557,3 +557,14 @@ class AuditEntry(Base):
     after: Mapped[dict | None] = mapped_column(JSONB)
     xid: Mapped[int] = mapped_column(Xid8, server_default=text("pg_current_xact_id()"))
     __table_args__ = (Index("ix_audit_log_table_name_row_id", "table_name", "row_id"),)
+
+
+class User(Base):
+    """A person: their PostgreSQL login role, name and department. Passwords live only in PostgreSQL."""
+
+    __tablename__ = "users"
+    login: Mapped[str] = mapped_column(Text, primary_key=True)
+    full_name: Mapped[str] = mapped_column(Text, server_default=text("''"))
+    department: Mapped[str] = mapped_column(Text)
+    created_by: Mapped[str] = _session_user()
+    created_at: Mapped[dt.datetime] = _now()

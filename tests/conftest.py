@@ -66,10 +66,29 @@ class TestServer:
     def new_database(self) -> str:
         name = f"erp_t_{self.run_id}_{next(self._counter)}"
         self.execute(f"CREATE DATABASE {name} TEMPLATE {self.template}")
+        # database-level grants are not copied with a template (migrate.apply_database_grants)
+        self.execute(f"REVOKE CONNECT, TEMPORARY ON DATABASE {name} FROM PUBLIC; GRANT CONNECT ON DATABASE {name} "
+                     "TO erp_sales, erp_warehouse, erp_purchasing, erp_production, erp_finance, erp_supervisor, erp_admin")
         return name
 
     def drop(self, name: str) -> None:
         self.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+    def roles(self) -> set[str]:
+        conn = self._admin()
+        try:
+            with conn.cursor() as cursor:
+                cursor.execute("SELECT rolname FROM pg_roles")
+                return {row[0] for row in cursor.fetchall()}
+        finally:
+            conn.close()
+
+    def drop_roles_created_since(self, before: set[str]) -> None:
+        """Login roles are cluster-wide: leave a shared server with only the ones it had (the department
+        groups stay, as every ERP database on a server shares them)."""
+        for role in sorted(self.roles() - before):
+            if not role.startswith("erp_"):
+                self.execute(f'DROP ROLE IF EXISTS "{role}"')
 
 
 @pytest.fixture(scope="session")
@@ -85,11 +104,13 @@ def pg() -> Iterator[TestServer]:
         server.acquire()
         admin_url = server.url("postgres")
     test_server = TestServer(admin_url, server)
+    roles_before = test_server.roles()
     test_server.create_template()
     try:
         yield test_server
     finally:
         test_server.drop(test_server.template)
+        test_server.drop_roles_created_since(roles_before)
         if server is not None:
             server.release()
             server.destroy()

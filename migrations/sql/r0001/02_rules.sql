@@ -115,8 +115,7 @@ BEGIN
     RETURN NEW;
 END $$;
 
--- Document numbers: PREFIX-YEAR-NNNNN. Invoices and credit notes come from a locked counter row, so a
--- rolled-back posting gives its number back and the series has no gaps. The other documents use one
+-- Document numbers: PREFIX-YEAR-NNNNN. Orders, purchase and production orders and delivery notes use one
 -- sequence per kind and year: gaps are allowed there, and concurrent confirmations never queue on a counter.
 CREATE FUNCTION erp.next_number(p_kind text) RETURNS text
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = erp, pg_temp AS $$
@@ -125,25 +124,36 @@ DECLARE
     seq text := format('erp.seq_%s_%s', lower(p_kind), yr);
     n bigint;
 BEGIN
-    IF p_kind NOT IN ('SO', 'PO', 'MO', 'DN', 'INV', 'CN') THEN
+    IF p_kind IS NULL OR p_kind NOT IN ('SO', 'PO', 'MO', 'DN') THEN
+        PERFORM erp.fail('ER001', 'Unknown document kind %s.', coalesce(p_kind, 'NULL'));
+    END IF;
+    BEGIN
+        n := nextval(seq);
+    EXCEPTION WHEN undefined_table THEN
+        BEGIN
+            EXECUTE format('CREATE SEQUENCE IF NOT EXISTS %s', seq);
+        EXCEPTION WHEN unique_violation OR duplicate_table THEN
+            NULL;  -- another session created it at the same moment
+        END;
+        n := nextval(seq);
+    END;
+    RETURN format('%s-%s-%s', p_kind, yr, lpad(n::text, 5, '0'));
+END $$;
+
+-- Invoices and credit notes come from a locked counter row: a rolled-back posting gives its number back,
+-- so the series has no gaps. Only the posting functions call this; no role may execute it directly.
+CREATE FUNCTION erp._next_gapless_number(p_kind text) RETURNS text
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = erp, pg_temp AS $$
+DECLARE
+    yr integer := extract(year FROM current_date)::integer;
+    n bigint;
+BEGIN
+    IF p_kind NOT IN ('INV', 'CN') THEN
         PERFORM erp.fail('ER001', 'Unknown document kind %s.', p_kind);
     END IF;
-    IF p_kind IN ('INV', 'CN') THEN
-        INSERT INTO erp.document_counters AS c (kind, year, last_value) VALUES (p_kind, yr, 1)
-        ON CONFLICT (kind, year) DO UPDATE SET last_value = c.last_value + 1
-        RETURNING c.last_value INTO n;
-    ELSE
-        BEGIN
-            n := nextval(seq);
-        EXCEPTION WHEN undefined_table THEN
-            BEGIN
-                EXECUTE format('CREATE SEQUENCE IF NOT EXISTS %s', seq);
-            EXCEPTION WHEN unique_violation OR duplicate_table THEN
-                NULL;  -- another session created it at the same moment
-            END;
-            n := nextval(seq);
-        END;
-    END IF;
+    INSERT INTO erp.document_counters AS c (kind, year, last_value) VALUES (p_kind, yr, 1)
+    ON CONFLICT (kind, year) DO UPDATE SET last_value = c.last_value + 1
+    RETURNING c.last_value INTO n;
     RETURN format('%s-%s-%s', p_kind, yr, lpad(n::text, 5, '0'));
 END $$;
 

@@ -1047,7 +1047,7 @@ BEGIN
         UPDATE sales_order_lines SET qty_invoiced = qty_invoiced + l.quantity WHERE id = l.sales_order_line_id;
     END LOOP;
     SELECT payment_terms_days INTO v_terms FROM customers WHERE id = i.customer_id;
-    v_number := erp.next_number('INV');
+    v_number := erp._next_gapless_number('INV');
     PERFORM erp._recompute_invoice_totals(p_invoice_id);
     UPDATE invoices SET state = 'posted', number = v_number, invoice_date = current_date,
                         due_date = current_date + v_terms, posted_at = now(), posted_by = session_user
@@ -1167,7 +1167,7 @@ BEGIN
     FOR l IN SELECT sales_order_line_id, quantity FROM invoice_lines WHERE invoice_id = v_note LOOP
         UPDATE sales_order_lines SET qty_invoiced = qty_invoiced - l.quantity WHERE id = l.sales_order_line_id;
     END LOOP;
-    UPDATE invoices SET state = 'posted', number = erp.next_number('CN'), invoice_date = current_date,
+    UPDATE invoices SET state = 'posted', number = erp._next_gapless_number('CN'), invoice_date = current_date,
                         due_date = current_date, posted_at = now(), posted_by = session_user
      WHERE id = v_note;
     -- the credit note is settled against the invoice it corrects

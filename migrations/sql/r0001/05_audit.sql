@@ -4,6 +4,7 @@ SET search_path = erp, pg_catalog;
 
 CREATE FUNCTION erp.audit_row() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = erp, pg_temp AS $$
+-- TG_ARGV[0]: the key column, when it is not `id`
 DECLARE
     n jsonb := CASE WHEN TG_OP <> 'DELETE' THEN to_jsonb(NEW) END;
     o jsonb := CASE WHEN TG_OP <> 'INSERT' THEN to_jsonb(OLD) END;
@@ -12,7 +13,7 @@ BEGIN
         RETURN NULL;
     END IF;
     INSERT INTO audit_log (table_name, row_id, action, before, after)
-    VALUES (TG_TABLE_NAME, coalesce(n, o) ->> 'id', lower(TG_OP), o, n);
+    VALUES (TG_TABLE_NAME, coalesce(n, o) ->> coalesce(TG_ARGV[0], 'id'), lower(TG_OP), o, n);
     RETURN NULL;
 END $$;
 
