@@ -10,7 +10,8 @@ from server_db import migrate
 from server_db.config import DatabaseChoice, choose_database
 from server_db.db import Database
 from server_db.embedded import EmbeddedServer
-from server_db.errors import SchemaMismatch
+from server_db.errors import DatabaseUnavailable, SchemaMismatch
+from server_db.security import Identity
 
 log = logging.getLogger(__name__)
 
@@ -69,3 +70,32 @@ def open_database(cli_url: str | None = None, *, upgrade: bool = False, load_dem
         database.dispose()
         raise
     return OpenDatabase(database, choice)
+
+
+def login(server: str | None, user: str, password: str, *, private_url: str | None = None,
+          application_name: str = "erp-desktop") -> tuple[Database, Identity, str]:
+    """Connect as a person: to `server` (a URL), or with None to the private database at `private_url`.
+    Returns the database handle, who they are, and a label for the server. Every refusal is a sentence."""
+    from sqlalchemy.engine import make_url
+
+    from server_db.config import normalise_url
+    from server_db.security import require_department, whoami
+
+    if server is None:
+        if private_url is None:
+            raise DatabaseUnavailable("The private database is not running.")
+        base, label = make_url(private_url), "this PC"
+    else:
+        base = make_url(normalise_url(server))
+        label = f"{base.host or 'local'}{':' + str(base.port) if base.port else ''}/{base.database or ''}"
+    url = base._replace(username=user, password=password).render_as_string(hide_password=False)
+    database = Database(url, application_name=application_name)
+    try:
+        database.ping()
+        migrate.check_schema(database.engine)
+        identity = database.run(whoami)
+        require_department(identity)
+    except BaseException:
+        database.dispose()
+        raise
+    return database, identity, label

@@ -456,3 +456,39 @@ def document_state_counts(session: Session) -> list[Row]:
 def invariant_violations(session: Session) -> list[tuple[str, str]]:
     """Every broken invariant as (rule, detail); empty when the data is healthy."""
     return [tuple(row) for row in session.execute(text("SELECT rule, detail FROM erp.check_invariants()")).all()]
+
+
+# -- master data for pickers ------------------------------------------------------------------------------
+
+
+def customers(session: Session, *, ids: Iterable[int] | None = None) -> list[Row]:
+    params: dict[str, Any] = {}
+    return _rows(session, f"""
+        SELECT id, code, name, address, delivery_address, contact, phone, email, tax_id, payment_terms_days,
+               credit_limit, active, version
+          FROM erp.customers WHERE {_ids_clause("id", ids, params)} ORDER BY code
+    """, **params)
+
+
+def products(session: Session, *, ids: Iterable[int] | None = None) -> list[Row]:
+    params: dict[str, Any] = {}
+    return _rows(session, f"""
+        SELECT p.id, p.sku, p.name, p.unit, p.procurement, p.price, p.cost, p.tax_rate, p.active, p.version,
+               p.lead_time_days, p.reorder_point, s.code AS supplier_code, w.code AS work_centre_code
+          FROM erp.products p
+          LEFT JOIN erp.suppliers s ON s.id = p.default_supplier_id
+          LEFT JOIN erp.work_centres w ON w.id = p.work_centre_id
+         WHERE {_ids_clause("p.id", ids, params)} ORDER BY p.sku
+    """, **params)
+
+
+def order_header(session: Session, order_id: int) -> Row | None:
+    rows = _rows(session, """
+        SELECT o.id, o.number, o.state, o.version, o.customer_id, c.code AS customer_code, c.name AS customer_name,
+               coalesce(nullif(o.delivery_address, ''), nullif(c.delivery_address, ''), c.address) AS ship_to,
+               o.delivery_address, o.customer_reference, o.notes, o.requested_date, o.promised_date,
+               o.estimated_ship_date, o.late, o.order_date, o.cancel_reason, o.created_by, o.confirmed_at
+          FROM erp.sales_orders o JOIN erp.customers c ON c.id = o.customer_id
+         WHERE o.id = :order_id
+    """, order_id=order_id)
+    return rows[0] if rows else None

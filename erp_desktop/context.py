@@ -1,0 +1,47 @@
+"""A logged-in client: its database handle as that person, who they are, the operation runner and the
+live updates every window listens to."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from PySide6.QtCore import QObject
+
+from erp_desktop import permissions
+from erp_desktop.live import LiveUpdates
+from erp_desktop.operations import Operations
+from server_db.db import Database
+from server_db.security import Identity
+
+
+@dataclass
+class ClientContext:
+    database: Database
+    identity: Identity
+    operations: Operations
+    live: LiveUpdates
+    server_label: str = ""
+    windows: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def create(cls, database: Database, identity: Identity, *, server_label: str = "",
+               parent: QObject | None = None, start_live: bool = True) -> ClientContext:
+        operations = Operations(database, parent=parent)
+        live = LiveUpdates(database.url, operations, parent=parent)
+        context = cls(database, identity, operations, live, server_label)
+        if start_live:
+            live.start()
+        return context
+
+    @property
+    def department(self) -> str:
+        return self.identity.effective_department or ""
+
+    def may(self, duty: str) -> bool:
+        return permissions.may(self.department, duty)
+
+    def close(self) -> None:
+        self.live.stop()
+        self.operations.wait(10000)
+        self.database.dispose()

@@ -1,0 +1,51 @@
+"""What each department is told about an event, in a line. None: not this department's business."""
+
+from __future__ import annotations
+
+from server_db.changes import Event
+from server_db.states import label
+
+
+def inbox_message(event: Event, department: str) -> str | None:
+    number = event.document_no or f"#{event.document_id}"
+    state = event.new_state
+    changed = event.event_type == "state_changed"
+    kind = event.document_type
+    late = bool(event.payload.get("late"))
+    if kind == "sales_order":
+        if department == "warehouse" and changed and state == "ready":
+            return f"{number} ready to pick"
+        if department == "warehouse" and changed and state == "partially_shipped":
+            return f"{number}: backorder waits for the rest"
+        if department == "finance" and changed and state in ("shipped", "partially_shipped"):
+            return f"{number} shipped: ready to invoice"
+        if department in ("sales", "supervisor") and changed and state in ("ready", "shipped", "closed", "cancelled"):
+            return f"{number} is {label(state)}"
+        if department in ("sales", "supervisor") and event.event_type == "updated" and late:
+            return f"{number} is late: estimated {event.payload.get('estimated_ship_date')}, " \
+                   f"promised {event.payload.get('promised_date')}"
+        if department in ("warehouse", "purchasing", "production", "finance", "supervisor") and changed \
+                and state == "confirmed" and event.old_state == "draft":
+            return f"{number} confirmed by {event.actor}" if department == "supervisor" else None
+        return None
+    if kind == "purchase_request" and department == "purchasing" and event.event_type == "created":
+        return f"New purchase request #{event.document_id} (quantity {event.payload.get('quantity')})"
+    if kind == "purchase_order":
+        if department == "warehouse" and changed and state == "sent":
+            return f"{number} sent: goods expected {event.payload.get('expected_date')}"
+        if department == "purchasing" and changed and state in ("partially_received", "received"):
+            return f"{number} {label(state)}"
+        return None
+    if kind == "production_order":
+        if department == "production" and event.event_type == "created":
+            return f"New production order {number}"
+        if department in ("production", "sales", "supervisor") and late and event.event_type == "updated":
+            return f"{number} is late: projected end {event.payload.get('planned_end')}"
+        if department in ("sales", "warehouse") and changed and state == "done":
+            return f"{number} done"
+        return None
+    if kind == "invoice":
+        if department in ("sales", "supervisor") and changed and state == "paid":
+            return f"{number} paid"
+        return None
+    return None

@@ -1,0 +1,298 @@
+"""Widgets every window uses: the filter bar, tables, the inbox, messages, KPI tiles, prompts."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from PySide6.QtCore import QItemSelectionModel, Qt, QTimer, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QDockWidget,
+    QFormLayout,
+    QFrame,
+    QHBoxLayout,
+    QHeaderView,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QMessageBox,
+    QPlainTextEdit,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from erp_desktop import format as fmt
+from erp_desktop.models import Column, FilterProxy, RecordTableModel
+from server_db.errors import ConcurrentChange, DatabaseUnavailable, DomainError
+
+log = logging.getLogger(__name__)
+
+
+def describe_error(exc: BaseException) -> str:
+    """The sentence a person reads for a failed operation. Never a traceback."""
+    if isinstance(exc, (DomainError, DatabaseUnavailable)):
+        return str(exc)
+    name = exc.__class__.__name__
+    if "OperationalError" in name or "InterfaceError" in name:
+        return "The connection to the database was lost; the window will reconnect by itself. Try again in a moment."
+    return f"Something went wrong ({name}). Nothing was saved; the details are in the log."
+
+
+class MessageBar(QFrame):
+    """A strip above the content for errors and confirmations, so they appear where the person looks."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("messageBar")
+        self.label = QLabel(self)
+        self.label.setWordWrap(True)
+        self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(8, 4, 8, 4)
+        layout.addWidget(self.label)
+        self._timer = QTimer(self, singleShot=True)
+        self._timer.timeout.connect(self.hide)
+        self.hide()
+
+    def show_message(self, text: str, *, error: bool = False, seconds: float = 6) -> None:
+        self.setProperty("error", error)
+        self.setStyleSheet(
+            "QFrame#messageBar { background: %s; border: 1px solid %s; border-radius: 4px; }"
+            % (("#fdecea", "#e57373") if error else ("#e8f5e9", "#81c784")))
+        self.label.setText(text)
+        self.show()
+        self._timer.stop()
+        if not error and seconds:
+            self._timer.start(int(seconds * 1000))
+
+    def show_error(self, exc: BaseException | str) -> None:
+        self.show_message(exc if isinstance(exc, str) else describe_error(exc), error=True)
+
+    @property
+    def text(self) -> str:
+        return self.label.text() if self.isVisible() else ""
+
+
+class FilterBar(QWidget):
+    """Search box (Ctrl+F) and an optional choice of states."""
+
+    search_changed = Signal(str)
+    state_changed = Signal(object)  # a state, or None for all
+
+    def __init__(self, states: Sequence[str] = (), *, placeholder: str = "Search (Ctrl+F)",
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.search = QLineEdit(self)
+        self.search.setPlaceholderText(placeholder)
+        self.search.setClearButtonEnabled(True)
+        self.search.textChanged.connect(self.search_changed)
+        layout.addWidget(self.search, 1)
+        self.state = QComboBox(self)
+        self.state.addItem("All states", None)
+        for state in states:
+            self.state.addItem(fmt.state(state).capitalize(), state)
+        self.state.currentIndexChanged.connect(lambda _: self.state_changed.emit(self.state.currentData()))
+        self.state.setVisible(bool(states))
+        layout.addWidget(self.state)
+        QShortcut(QKeySequence.StandardKey.Find, self, activated=self.focus_search)
+
+    def focus_search(self) -> None:
+        self.search.setFocus()
+        self.search.selectAll()
+
+
+class RecordTable(QTableView):
+    """A sortable, filterable table over a RecordTableModel; tells which record is current."""
+
+    current_changed = Signal(object)  # the id of the current record, or None
+    activated_id = Signal(object)
+
+    def __init__(self, columns: Sequence[Column], *, key: str = "id", extra_fields: Sequence[str] = (),
+                 sort: tuple[int, Qt.SortOrder] | None = (0, Qt.SortOrder.DescendingOrder),
+                 parent: QWidget | None = None) -> None:
+        """`sort`: the initial sort column and order (newest first by default); None keeps the query's order
+        until the person clicks a header."""
+        super().__init__(parent)
+        self.source = RecordTableModel(columns, key=key, extra_fields=extra_fields, parent=self)
+        self.proxy = FilterProxy(self)
+        self.proxy.setSourceModel(self.source)
+        self.setModel(self.proxy)
+        if sort is not None:
+            self.sortByColumn(*sort)
+        else:
+            self.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+        self.setSortingEnabled(True)
+        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.setAlternatingRowColors(True)
+        self.setWordWrap(False)
+        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.verticalHeader().setVisible(False)
+        self.verticalHeader().setDefaultSectionSize(24)
+        header = self.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setStretchLastSection(True)
+        header.setHighlightSections(False)
+        for i, column in enumerate(columns):
+            if column.width:
+                self.setColumnWidth(i, column.width)
+        self.selectionModel().currentRowChanged.connect(lambda *_: self.current_changed.emit(self.current_id()))
+        self.doubleClicked.connect(lambda index: self.activated_id.emit(self.proxy.id_at(index.row())))
+
+    def keyPressEvent(self, event: Any) -> None:
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.current_id() is not None:
+            self.activated_id.emit(self.current_id())
+            return
+        super().keyPressEvent(event)
+
+    def current_id(self) -> Any:
+        index = self.currentIndex()
+        return self.proxy.id_at(index.row()) if index.isValid() else None
+
+    def selected_ids(self) -> list[Any]:
+        rows = sorted({index.row() for index in self.selectionModel().selectedRows()})
+        ids = [self.proxy.id_at(r) for r in rows]
+        current = self.current_id()
+        return ids or ([current] if current is not None else [])
+
+    def current_record(self) -> dict[str, Any] | None:
+        key = self.current_id()
+        return None if key is None else self.source.record_by_id(key)
+
+    def select_id(self, key: Any) -> bool:
+        row = self.source.row_of(key)
+        if row is None:
+            return False
+        index = self.proxy.mapFromSource(self.source.index(row, 0))
+        if not index.isValid():
+            return False
+        self.selectionModel().setCurrentIndex(
+            index, QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows)
+        self.scrollTo(index)
+        return True
+
+    def connect_filter(self, bar: FilterBar, state_field: str = "state") -> None:
+        bar.search_changed.connect(self.proxy.set_search)
+        bar.state_changed.connect(lambda state: self.proxy.set_predicate(
+            None if state is None else (lambda record: record.get(state_field) == state)))
+
+
+class InboxDock(QDockWidget):
+    """The events that concern this department, newest first; activating one selects its order."""
+
+    order_activated = Signal(int)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__("Inbox", parent)
+        self.setObjectName("inbox")
+        self.list = QListWidget(self)
+        self.list.setWordWrap(True)
+        self.list.itemActivated.connect(self._activated)
+        self.list.itemDoubleClicked.connect(self._activated)
+        self.setWidget(self.list)
+        self.setAllowedAreas(Qt.DockWidgetArea.RightDockWidgetArea | Qt.DockWidgetArea.BottomDockWidgetArea)
+
+    def add(self, message: str, order_id: int | None, when: dt.datetime | None = None) -> None:
+        stamp = (when or dt.datetime.now(dt.UTC)).astimezone().strftime("%H:%M")
+        item = QListWidgetItem(f"{stamp}  {message}")
+        item.setData(Qt.ItemDataRole.UserRole, order_id)
+        self.list.insertItem(0, item)
+        while self.list.count() > 200:
+            self.list.takeItem(self.list.count() - 1)
+
+    def messages(self) -> list[str]:
+        return [self.list.item(i).text().split("  ", 1)[1] for i in range(self.list.count())]
+
+    def _activated(self, item: QListWidgetItem) -> None:
+        order_id = item.data(Qt.ItemDataRole.UserRole)
+        if order_id is not None:
+            self.order_activated.emit(int(order_id))
+
+
+class Tile(QFrame):
+    """A KPI tile: a big number and what it counts."""
+
+    def __init__(self, title: str, colour: str = "#1e88e5", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("tile")
+        self.setStyleSheet(f"QFrame#tile {{ background: white; border: 1px solid #ddd; border-left: 6px solid {colour};"
+                           " border-radius: 6px; }")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(12, 8, 12, 8)
+        self.value = QLabel("–", self)
+        self.value.setStyleSheet(f"font-size: 26px; font-weight: bold; color: {colour};")
+        self.caption = QLabel(title, self)
+        self.caption.setStyleSheet("color: #555;")
+        layout.addWidget(self.value)
+        layout.addWidget(self.caption)
+
+    def set_value(self, value: Any) -> None:
+        self.value.setText(str(value))
+
+
+def ask_reason(parent: QWidget, title: str, prompt: str) -> str | None:
+    """A reason typed by the person (cancellations, adjustments, credit notes); None if they gave up."""
+    dialog = QDialog(parent)
+    dialog.setWindowTitle(title)
+    layout = QVBoxLayout(dialog)
+    layout.addWidget(QLabel(prompt, dialog))
+    edit = QPlainTextEdit(dialog)
+    edit.setObjectName("reason")
+    edit.setTabChangesFocus(True)
+    edit.setFixedHeight(80)
+    layout.addWidget(edit)
+    buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, dialog)
+    buttons.accepted.connect(dialog.accept)
+    buttons.rejected.connect(dialog.reject)
+    layout.addWidget(buttons)
+    if dialog.exec() != QDialog.DialogCode.Accepted:
+        return None
+    return edit.toPlainText().strip()
+
+
+def confirm(parent: QWidget, title: str, text: str, *, destructive: bool = False) -> bool:
+    box = QMessageBox(QMessageBox.Icon.Warning if destructive else QMessageBox.Icon.Question, title, text,
+                      QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, parent)
+    box.setDefaultButton(QMessageBox.StandardButton.No if destructive else QMessageBox.StandardButton.Yes)
+    return box.exec() == QMessageBox.StandardButton.Yes
+
+
+def ask_number(parent: QWidget, title: str, label: str, value: float, minimum: float, maximum: float,
+               decimals: int = 0) -> float | None:
+    number, ok = QInputDialog.getDouble(parent, title, label, value, minimum, maximum, decimals)
+    return number if ok else None
+
+
+def form_dialog(parent: QWidget, title: str, rows: Sequence[tuple[str, QWidget]]) -> QDialog:
+    """A small dialog with labelled fields and OK / Cancel; the caller reads the fields after exec()."""
+    dialog = QDialog(parent)
+    dialog.setWindowTitle(title)
+    layout = QVBoxLayout(dialog)
+    form = QFormLayout()
+    for label, widget in rows:
+        widget.setParent(dialog)
+        form.addRow(label, widget)
+    layout.addLayout(form)
+    dialog.message = MessageBar(dialog)  # type: ignore[attr-defined]
+    layout.addWidget(dialog.message)  # type: ignore[attr-defined]
+    buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, dialog)
+    buttons.accepted.connect(dialog.accept)
+    buttons.rejected.connect(dialog.reject)
+    layout.addWidget(buttons)
+    return dialog
+
+
+def is_conflict(exc: BaseException) -> bool:
+    return isinstance(exc, ConcurrentChange)

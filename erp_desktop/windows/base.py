@@ -1,0 +1,230 @@
+"""What every role window has: a toolbar, a message bar, a status bar that says whether the window is
+live, an inbox of the events that concern the department, and lists that refresh only the rows an event
+names. A hidden window collects the changes and applies them when it is shown again."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent
+from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QToolBar, QVBoxLayout, QWidget
+
+from erp_desktop.context import ClientContext
+from erp_desktop.inbox import inbox_message
+from erp_desktop.live import CONNECTED, RECONNECTING
+from erp_desktop.models import Column
+from erp_desktop.widgets import FilterBar, InboxDock, MessageBar, RecordTable, describe_error
+from server_db.changes import Changes
+from server_db.errors import ConcurrentChange, DomainError
+
+log = logging.getLogger(__name__)
+
+
+class LiveList:
+    """A table fed by a query. `query(session, ids=None)` returns rows; `ids_of(changes)` says which ids
+    an event touches (None: not this list's business). Only those rows are fetched again."""
+
+    def __init__(self, window: RoleWindow, columns: Sequence[Column], query: Callable[..., list[dict[str, Any]]],
+                 ids_of: Callable[[Changes], Iterable[int] | None], *, states: Sequence[str] = (),
+                 key: str = "id", extra_fields: Sequence[str] = (), search: str = "Search (Ctrl+F)",
+                 sort: Any = (0, Qt.SortOrder.DescendingOrder)) -> None:
+        self.window = window
+        self.query = query
+        self.ids_of = ids_of
+        self.table = RecordTable(columns, key=key, extra_fields=extra_fields, sort=sort)
+        self.filter = FilterBar(states, placeholder=search)
+        self.table.connect_filter(self.filter)
+        self.loaded = False
+        self.container = QWidget()
+        layout = QVBoxLayout(self.container)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.filter)
+        layout.addWidget(self.table)
+        self.on_loaded: list[Callable[[], None]] = []
+
+    def load(self) -> None:
+        def done(rows: list[dict[str, Any]]) -> None:
+            current = self.table.current_id()
+            self.table.source.reset(rows)
+            if current is not None:
+                self.table.select_id(current)
+            self.loaded = True
+            for callback in self.on_loaded:
+                callback()
+
+        self.window.run(self.query, on_done=done)
+
+    def apply(self, changes: Changes) -> None:
+        if not self.loaded:
+            return
+        ids = self.ids_of(changes)
+        if not ids:
+            return
+        ids = sorted(set(ids))
+        self.window.run(self.query, ids=ids, on_done=lambda rows: self._merge(ids, rows))
+
+    def _merge(self, ids: list[int], rows: list[dict[str, Any]]) -> None:
+        self.table.source.replace_subset(ids, rows)
+        for callback in self.on_loaded:
+            callback()
+
+
+class RoleWindow(QMainWindow):
+    """A department's main window."""
+
+    department = ""
+    title = ""
+
+    def __init__(self, context: ClientContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.context = context
+        self.setObjectName(f"{self.department}Window")
+        self.setWindowTitle(f"{self.title} — {context.identity.full_name or context.identity.login}"
+                            f" ({context.department}) — Order collaboration ERP")
+        self.resize(1280, 760)
+        self.toolbar = QToolBar("Actions", self)
+        self.toolbar.setObjectName("actions")
+        self.toolbar.setMovable(False)
+        self.toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        self.addToolBar(self.toolbar)
+        self.message = MessageBar(self)
+        self.inbox = InboxDock(self)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.inbox)
+        self.inbox.order_activated.connect(self.show_order)
+        self._connection = QLabel(self)
+        self._busy = QLabel(self)
+        self.statusBar().addWidget(QLabel(f"{context.identity.login} · {context.department} · {context.server_label}"))
+        self.statusBar().addPermanentWidget(self._busy)
+        self.statusBar().addPermanentWidget(self._connection)
+        self._pending = Changes()
+        self.lists: list[LiveList] = []
+        self._actions: list[tuple[QAction, Callable[[], bool]]] = []
+        context.live.changed.connect(self._on_changes)
+        context.live.status_changed.connect(self._show_connection)
+        context.operations.busy_changed.connect(self._show_busy)
+        self._show_connection(context.live.status)
+        refresh = QAction("Refresh", self)
+        refresh.setShortcut(QKeySequence(QKeySequence.StandardKey.Refresh))
+        refresh.triggered.connect(self.reload)
+        self.addAction(refresh)
+
+    # -- building -----------------------------------------------------------------------------------------
+
+    def central(self, widget: QWidget) -> None:
+        """Put the window's content under the message bar."""
+        holder = QWidget(self)
+        layout = QVBoxLayout(holder)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.addWidget(self.message)
+        layout.addWidget(widget, 1)
+        self.setCentralWidget(holder)
+
+    def action(self, text: str, slot: Callable[[], None], *, shortcut: str | QKeySequence | None = None,
+               duty: str | None = None, enabled: Callable[[], bool] = lambda: True, tip: str = "") -> QAction | None:
+        """A toolbar action; None (and no button) if the person's role may not do it."""
+        if duty is not None and not self.context.may(duty):
+            return None
+        act = QAction(text, self)
+        act.setObjectName(text)
+        if shortcut:
+            act.setShortcut(QKeySequence(shortcut))
+            act.setToolTip(f"{tip or text} ({QKeySequence(shortcut).toString()})")
+        elif tip:
+            act.setToolTip(tip)
+        act.triggered.connect(slot)
+        self.toolbar.addAction(act)
+        self._actions.append((act, enabled))
+        return act
+
+    def update_actions(self) -> None:
+        for act, enabled in self._actions:
+            try:
+                act.setEnabled(bool(enabled()))
+            except Exception:  # an enabling rule must never break the window
+                act.setEnabled(False)
+
+    def live_list(self, *args: Any, **kwargs: Any) -> LiveList:
+        live = LiveList(self, *args, **kwargs)
+        self.lists.append(live)
+        live.table.current_changed.connect(lambda _: self.update_actions())
+        return live
+
+    # -- running --------------------------------------------------------------------------------------------
+
+    def run(self, function: Callable[..., Any], *args: Any, on_done: Callable[[Any], None] | None = None,
+            on_error: Callable[[BaseException], None] | None = None, done_message: str | None = None,
+            **kwargs: Any) -> None:
+        """Run a service or query off the GUI thread; errors appear in the message bar."""
+        def finished(result: Any) -> None:
+            if done_message:
+                self.message.show_message(done_message)
+            if on_done is not None:
+                on_done(result)
+
+        self.context.operations.run(function, *args, on_done=finished, on_error=on_error or self.show_error,
+                                    owner=self, **kwargs)
+
+    def show_error(self, exc: BaseException) -> None:
+        self.message.show_error(exc)
+        if isinstance(exc, ConcurrentChange):
+            self.reload()
+        elif not isinstance(exc, DomainError):
+            log.warning("operation failed: %s", describe_error(exc))
+
+    def reload(self) -> None:
+        for live in self.lists:
+            live.load()
+
+    # -- live updates ---------------------------------------------------------------------------------------
+
+    def _on_changes(self, changes: Changes) -> None:
+        for event in changes.events:
+            message = inbox_message(event, self.context.department)
+            if message:
+                self.inbox.add(message, event.sales_order_id, event.created_at)
+        if not self.isVisible():
+            self._pending = self._pending | changes
+            return
+        self.apply_changes(changes)
+
+    def apply_changes(self, changes: Changes) -> None:
+        """Refresh what the changes touch. Windows add their detail panes and charts."""
+        for live in self.lists:
+            live.apply(changes)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if not any(live.loaded for live in self.lists):
+            self.reload()
+        elif self._pending:
+            pending, self._pending = self._pending, Changes()
+            self.apply_changes(pending)
+
+    def _show_connection(self, status: str) -> None:
+        colour = {CONNECTED: "#43a047", RECONNECTING: "#f9a825"}.get(status, "#e53935")
+        text = {CONNECTED: "live", RECONNECTING: "reconnecting…"}.get(status, "offline")
+        self._connection.setText(f"<span style='color:{colour}'>●</span> {text}")
+        self._connection.setObjectName(f"connection-{status}")
+
+    def _show_busy(self, running: int) -> None:
+        self._busy.setText("working…" if running else "")
+
+    @property
+    def connection_text(self) -> str:
+        return self._connection.text()
+
+    def show_order(self, order_id: int) -> None:
+        """Bring an order forward (from the inbox). Windows with order lists override this."""
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self.has_unsaved_work() and QMessageBox.question(
+                self, "Close", "There are unsaved changes. Close anyway and lose them?") != QMessageBox.StandardButton.Yes:
+            event.ignore()
+            return
+        super().closeEvent(event)
+
+    def has_unsaved_work(self) -> bool:
+        return False

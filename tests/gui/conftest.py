@@ -1,0 +1,69 @@
+"""GUI tests: real windows (offscreen Qt) over a real database, each person logged in as their own role."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy.engine import make_url
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from erp_desktop.app import make_application  # noqa: E402
+from erp_desktop.context import ClientContext  # noqa: E402
+from server_db import security  # noqa: E402
+from server_db.db import Database  # noqa: E402
+from tests.factories import World  # noqa: E402
+
+PASSWORD = "gui-pass-1"
+
+
+@pytest.fixture(scope="session")
+def qapp_cls():
+    return type(make_application())
+
+
+@pytest.fixture(scope="session")
+def qapp(qapp_cls):
+    return make_application()
+
+
+class Clients:
+    """Log people in: `clients.open("sales")` gives a ClientContext as a user of that department."""
+
+    def __init__(self, world: World, db_url: str) -> None:
+        self.world = world
+        self.db_url = db_url
+        self.prefix = f"g{uuid.uuid4().hex[:6]}"
+        self.contexts: list[ClientContext] = []
+
+    def login(self, department: str) -> str:
+        login = f"{self.prefix}_{department}"
+        if not self.world.db.run(lambda s: any(u["login"] == login for u in security.list_users(s))):
+            self.world.db.run(security.create_user, login=login, department=department, password=PASSWORD,
+                              full_name=f"{department.capitalize()} Clerk")
+        return login
+
+    def url(self, department: str) -> str:
+        return make_url(self.db_url)._replace(username=self.login(department), password=PASSWORD).render_as_string(
+            hide_password=False)
+
+    def open(self, department: str) -> ClientContext:
+        database = Database(self.url(department), pool_size=2)
+        identity = database.run(security.whoami)
+        context = ClientContext.create(database, identity, server_label="test")
+        self.contexts.append(context)
+        return context
+
+    def close(self) -> None:
+        for context in self.contexts:
+            context.close()
+
+
+@pytest.fixture
+def clients(world: World, db_url: str, qapp) -> Iterator[Clients]:
+    result = Clients(world, db_url)
+    yield result
+    result.close()
