@@ -97,7 +97,9 @@ class FilterBar(QWidget):
         self.search = QLineEdit(self)
         self.search.setPlaceholderText(placeholder)
         self.search.setClearButtonEnabled(True)
-        self.search.textChanged.connect(self.search_changed)
+        self._debounce = QTimer(self, singleShot=True, interval=150)
+        self._debounce.timeout.connect(lambda: self.search_changed.emit(self.search.text()))
+        self.search.textChanged.connect(lambda _: self._debounce.start())
         layout.addWidget(self.search, 1)
         self.state = QComboBox(self)
         self.state.addItem("All states", None)
@@ -121,12 +123,12 @@ class RecordTable(QTableView):
 
     def __init__(self, columns: Sequence[Column], *, key: str = "id", extra_fields: Sequence[str] = (),
                  sort: tuple[int, Qt.SortOrder] | None = (0, Qt.SortOrder.DescendingOrder),
-                 parent: QWidget | None = None) -> None:
+                 fast_sort: bool = False, parent: QWidget | None = None) -> None:
         """`sort`: the initial sort column and order (newest first by default); None keeps the query's order
         until the person clicks a header."""
         super().__init__(parent)
         self.source = RecordTableModel(columns, key=key, extra_fields=extra_fields, parent=self)
-        self.proxy = FilterProxy(self)
+        self.proxy = FilterProxy(self, fast_sort=fast_sort)
         self.proxy.setSourceModel(self.source)
         self.setModel(self.proxy)
         if sort is not None:
@@ -186,7 +188,7 @@ class RecordTable(QTableView):
     def connect_filter(self, bar: FilterBar, state_field: str = "state") -> None:
         bar.search_changed.connect(self.proxy.set_search)
         bar.state_changed.connect(lambda state: self.proxy.set_predicate(
-            None if state is None else (lambda record: record.get(state_field) == state)))
+            None if state is None else (lambda record: record.get(state_field) == state), name="state"))
 
 
 class InboxDock(QDockWidget):

@@ -30,6 +30,25 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
                                  description="Load the demo company: customers, suppliers, products, stock and "
                                              "orders in every state. Does nothing if it is already loaded.")
     demo.set_defaults(handler=cmd_demo)
+    print_parser = subparsers.add_parser(
+        "print", help="print delivery notes or invoices to a PDF file",
+        description="Print delivery notes or invoices (with credit notes) to one PDF file. The first print "
+                    "of a document is the original; every later print is marked COPY.")
+    print_kinds = print_parser.add_subparsers(dest="print_kind", metavar="{delivery-note,invoice}",
+                                              required=True)
+    for name, kind, example, unprinted in (
+        ("delivery-note", "delivery_note", "DN-2026-00001", "every shipped delivery note not printed yet"),
+        ("invoice", "invoice", "INV-2026-00001", "every posted invoice and credit note not printed yet"),
+    ):
+        label = name.replace("-", " ")
+        command = print_kinds.add_parser(
+            name, help=f"print {label}s by number, or all unprinted ones",
+            description=f"Print {label}s to a PDF file, each starting on a new page.",
+            epilog=f"Example: python main.py print {name} {example} -o {name}.pdf")
+        command.add_argument("numbers", nargs="*", metavar="NUMBER", help=f"{label} numbers, e.g. {example}")
+        command.add_argument("--unprinted", action="store_true", help=unprinted)
+        command.add_argument("-o", "--output", required=True, metavar="FILE", help="the PDF file to write")
+        command.set_defaults(handler=cmd_print, document_kind=kind)
 
 
 def run_command(args: argparse.Namespace) -> int:
@@ -50,7 +69,7 @@ def run_command(args: argparse.Namespace) -> int:
     except Exception as exc:  # a clear sentence rather than a trace; the detail goes to the log
         import logging
 
-        logging.getLogger(__name__).exception("command failed")
+        logging.getLogger(__name__).debug("command failed", exc_info=True)  # the trace only with --verbose
         _say(f"Unexpected error: {exc.__class__.__name__}: {str(exc).splitlines()[0] if str(exc) else ''}")
         return EXIT_UNEXPECTED
 
@@ -72,7 +91,7 @@ def _open(args: argparse.Namespace, **kwargs):
 def cmd_db_upgrade(args: argparse.Namespace) -> int:
     from server_db import migrate
 
-    opened = _open(args, upgrade=True, load_demo=False)
+    opened = _open(args, upgrade=True)  # a brand-new embedded cluster gets the demo, as the app would
     try:
         print(f"Schema is at {migrate.current_revision(opened.database.engine)} (head {migrate.head_revision()}).")
     finally:
@@ -86,7 +105,7 @@ def cmd_db_status(args: argparse.Namespace) -> int:
     from server_db import migrate, queries
     from server_db.config import strip_password
 
-    opened = _open(args, load_demo=False)
+    opened = _open(args)
     try:
         db = opened.database
         with db.sessions() as session:
@@ -122,4 +141,50 @@ def cmd_demo(args: argparse.Namespace) -> int:
         demo.load(opened.database, progress=print)
     finally:
         opened.close()
+    return EXIT_OK
+
+
+def cmd_print(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from sqlalchemy.orm import Session
+
+    from server_db.documents import printing
+    from server_db.documents.fonts import FontNotFound
+
+    label = args.print_kind.replace("-", " ")
+    if bool(args.numbers) == bool(args.unprinted):
+        _say(f"Give the {label} numbers to print, or --unprinted (not both).")
+        return EXIT_USAGE
+    output = Path(args.output)
+    if not output.parent.is_dir():
+        _say(f"The folder {output.parent} does not exist.")
+        return EXIT_USAGE
+    requests = (printing.Unprinted(args.document_kind) if args.unprinted
+                else [(args.document_kind, number) for number in args.numbers])
+
+    def print_and_save(session: Session) -> printing.PrintResult:
+        # the file is written inside the transaction: no file, no recorded print
+        result = printing.print_documents(session, requests)
+        output.write_bytes(result.pdf)
+        return result
+
+    opened = _open(args, load_demo=False)
+    try:
+        result = opened.database.run(print_and_save)
+    except FontNotFound as exc:
+        _say(str(exc))
+        return EXIT_UNEXPECTED
+    except OSError as exc:
+        _say(f"Cannot write {output}: {exc.strerror or exc}.")
+        return EXIT_UNEXPECTED
+    finally:
+        opened.close()
+    count = len(result.printed)
+    print(f"Printed {count} {label}{'s' if count != 1 else ''} to {output}"
+          + (f" ({result.copies} marked COPY)" if result.copies else "") + ".")
+    for document in result.printed:
+        copy = f"  copy, printed {document.print_count} times" if document.copy else ""
+        print(f"  {document.number}{copy}")
+    print(f"Font: {result.font}")
     return EXIT_OK

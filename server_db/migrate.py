@@ -59,10 +59,10 @@ def apply_database_grants(engine: Engine) -> None:
         database = connection.exec_driver_sql("SELECT current_database()").scalar()
         quoted = connection.dialect.identifier_preparer.quote(database)
         connection.exec_driver_sql(f"REVOKE CONNECT, TEMPORARY ON DATABASE {quoted} FROM PUBLIC")
-        connection.exec_driver_sql(
-            f"GRANT CONNECT ON DATABASE {quoted} TO erp_sales, erp_warehouse, erp_purchasing, erp_production, "
-            "erp_finance, erp_supervisor, erp_admin"
-        )
+        groups = "erp_sales, erp_warehouse, erp_purchasing, erp_production, erp_finance, erp_supervisor, erp_admin"
+        connection.exec_driver_sql(f"GRANT CONNECT ON DATABASE {quoted} TO {groups}")
+        # every client checks the schema revision before it trusts the database
+        connection.exec_driver_sql(f"GRANT SELECT ON public.alembic_version TO {groups}")
 
 
 def downgrade(engine: Engine, revision: str) -> None:

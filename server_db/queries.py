@@ -492,3 +492,31 @@ def order_header(session: Session, order_id: int) -> Row | None:
          WHERE o.id = :order_id
     """, order_id=order_id)
     return rows[0] if rows else None
+
+
+def dashboard(session: Session, *, days: int = 7) -> Row:
+    """Everything on the supervisor's tiles and charts, in one round of queries."""
+    return {
+        "kpis": kpis(session),
+        "orders_per_state": orders_per_state(session),
+        "load": _rows(session, """
+            SELECT w.code, w.name, w.daily_capacity_hours * :days AS capacity, coalesce(sum(ps.hours), 0) AS load
+              FROM erp.work_centres w
+              LEFT JOIN erp.production_schedule ps ON ps.work_centre_id = w.id
+                    AND ps.day BETWEEN current_date AND current_date + (:days - 1)
+             GROUP BY w.id ORDER BY w.code
+        """, days=days),
+        "ageing": _rows(session, """
+            SELECT coalesce(sum(open) FILTER (WHERE age <= 0), 0) AS current,
+                   coalesce(sum(open) FILTER (WHERE age BETWEEN 1 AND 30), 0) AS days_1_30,
+                   coalesce(sum(open) FILTER (WHERE age BETWEEN 31 AND 60), 0) AS days_31_60,
+                   coalesce(sum(open) FILTER (WHERE age BETWEEN 61 AND 90), 0) AS days_61_90,
+                   coalesce(sum(open) FILTER (WHERE age > 90), 0) AS over_90
+              FROM (SELECT gross_total - amount_paid - amount_credited AS open, current_date - due_date AS age
+                      FROM erp.invoices WHERE kind = 'invoice' AND state IN ('posted', 'partially_paid')) i
+        """)[0],
+    }
+
+
+def work_centres(session: Session) -> list[Row]:
+    return _rows(session, "SELECT id, code, name, daily_capacity_hours FROM erp.work_centres ORDER BY code")

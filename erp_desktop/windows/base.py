@@ -30,11 +30,11 @@ class LiveList:
     def __init__(self, window: RoleWindow, columns: Sequence[Column], query: Callable[..., list[dict[str, Any]]],
                  ids_of: Callable[[Changes], Iterable[int] | None], *, states: Sequence[str] = (),
                  key: str = "id", extra_fields: Sequence[str] = (), search: str = "Search (Ctrl+F)",
-                 sort: Any = (0, Qt.SortOrder.DescendingOrder)) -> None:
+                 sort: Any = (0, Qt.SortOrder.DescendingOrder), fast_sort: bool = False) -> None:
         self.window = window
         self.query = query
         self.ids_of = ids_of
-        self.table = RecordTable(columns, key=key, extra_fields=extra_fields, sort=sort)
+        self.table = RecordTable(columns, key=key, extra_fields=extra_fields, sort=sort, fast_sort=fast_sort)
         self.filter = FilterBar(states, placeholder=search)
         self.table.connect_filter(self.filter)
         self.loaded = False
@@ -150,6 +150,8 @@ class RoleWindow(QMainWindow):
         live = LiveList(self, *args, **kwargs)
         self.lists.append(live)
         live.table.current_changed.connect(lambda _: self.update_actions())
+        live.table.selectionModel().selectionChanged.connect(lambda *_: self.update_actions())
+        live.on_loaded.append(self.update_actions)  # a live refetch may change what the selected row allows
         return live
 
     # -- running --------------------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from typing import Any
 from PySide6.QtCore import QDate, QModelIndex, QStringListModel, Qt, QTimer, Signal
 from PySide6.QtGui import QBrush, QColor, QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QAbstractItemDelegate,
     QAbstractItemView,
     QCompleter,
     QDateEdit,
@@ -89,7 +90,9 @@ class LinesTable(QTableWidget):
         self.setHorizontalHeaderLabels(HEADERS)
         self.verticalHeader().setVisible(True)
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectItems)
-        self.setEditTriggers(QAbstractItemView.EditTrigger.AllEditTriggers)
+        # spreadsheet-like: typing starts editing the current cell; moving around does not open editors
+        self.setEditTriggers(QAbstractItemView.EditTrigger.AnyKeyPressed | QAbstractItemView.EditTrigger.EditKeyPressed
+                             | QAbstractItemView.EditTrigger.DoubleClicked | QAbstractItemView.EditTrigger.SelectedClicked)
         header = self.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         for column, width in ((SKU, 120), (DESCRIPTION, 220), (QTY, 70), (PRICE, 90), (DISCOUNT, 60), (NET, 100),
@@ -105,7 +108,7 @@ class LinesTable(QTableWidget):
                 item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)
                 item.setBackground(QBrush(QColor("#f4f6f8")))
             if column not in (SKU, DESCRIPTION, SHIP):
-                item.setTextAlignment(int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter))
+                item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             self.setItem(row, column, item)
         self.line_added.emit()
         return row
@@ -131,21 +134,34 @@ class LinesTable(QTableWidget):
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.state() != \
                 QAbstractItemView.State.EditingState:
-            row = self.currentRow()
-            if row == self.rowCount() - 1 and self.item(row, SKU) and self.item(row, SKU).text().strip():
-                new = self.add_line()
-                self.setCurrentCell(new, SKU)
-                self.editItem(self.item(new, SKU))
-                return
-            if 0 <= row < self.rowCount() - 1:
-                self.setCurrentCell(row + 1, SKU)
-                return
+            self.enter_pressed()
+            return
         if event.key() == Qt.Key.Key_Delete and self.state() != QAbstractItemView.State.EditingState \
                 and event.modifiers() & Qt.KeyboardModifier.ControlModifier:
             if self.currentRow() >= 0:
                 self.removeRow(self.currentRow())
             return
         super().keyPressEvent(event)
+
+    def closeEditor(self, editor: QWidget, hint: QAbstractItemDelegate.EndEditHint) -> None:
+        super().closeEditor(editor, hint)
+        if hint == QAbstractItemDelegate.EndEditHint.SubmitModelCache:
+            # Enter typed in a cell: the editor took the key, so act on it once the value is committed
+            QTimer.singleShot(0, self.enter_pressed)
+
+    def enter_pressed(self) -> None:
+        """Enter on the last line adds the next one; on an earlier line it moves down."""
+        row = self.currentRow()
+        if row < 0:
+            return
+        if row == self.rowCount() - 1:
+            if self.text(row, SKU):
+                new = self.add_line()
+                self.setCurrentCell(new, SKU)
+                if self.state() != QAbstractItemView.State.EditingState:
+                    self.editItem(self.item(new, SKU))
+            return
+        self.setCurrentCell(row + 1, SKU)
 
     def text(self, row: int, column: int) -> str:
         item = self.item(row, column)
@@ -534,8 +550,12 @@ class OrderEditor(QDialog):
                       "below_cost_reason": PRICE, "description": DESCRIPTION}.get(match.group(2), SKU)
             if row is not None:
                 item = self.lines.item(row, column)
-                item.setBackground(QBrush(QColor("#ffcdd2")))
-                item.setToolTip(message)
+                self._restoring = True  # marking a cell is not an edit
+                try:
+                    item.setBackground(QBrush(QColor("#ffcdd2")))
+                    item.setToolTip(message)
+                finally:
+                    self._restoring = False
                 self.lines.setCurrentCell(row, column)
             return
         widget = {"customer": self.customer, "requested_date": self.requested, "customer_reference": self.reference,

@@ -62,6 +62,39 @@ class Clients:
             context.close()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def answer_forgotten_questions(qapp) -> Iterator[None]:
+    """A window closed when a test ends may ask 'discard unsaved changes?'; offscreen nobody would answer and
+    the run would hang. A modal question left open for 5 seconds is answered No (nothing is discarded); tests
+    that drive a dialog do so long before that."""
+    import time
+
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
+
+    seen: dict[int, float] = {}
+
+    def dismiss() -> None:
+        now = time.monotonic()
+        for widget in QApplication.topLevelWidgets():
+            if not (isinstance(widget, QDialog) and widget.isModal() and widget.isVisible()):
+                seen.pop(id(widget), None)
+                continue
+            if now - seen.setdefault(id(widget), now) > 5:
+                seen.pop(id(widget), None)
+                if isinstance(widget, QMessageBox):
+                    widget.done(QMessageBox.StandardButton.No)
+                else:
+                    widget.reject()
+
+    timer = QTimer()
+    timer.setInterval(250)
+    timer.timeout.connect(dismiss)
+    timer.start()
+    yield
+    timer.stop()
+
+
 @pytest.fixture
 def clients(world: World, db_url: str, qapp) -> Iterator[Clients]:
     result = Clients(world, db_url)

@@ -186,6 +186,7 @@ $$;
 
 -- Hands free stock of one product to waiting demand, earliest need first: open sales order lines by
 -- promised date, then components of production orders by planned start. Returns the sales orders touched.
+-- (In the demand list a production order's id is carried negated, to tell it from a sales order's.)
 CREATE FUNCTION erp.allocate_stock(p_product_id bigint, p_warehouse_id bigint) RETURNS bigint[]
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = erp, pg_temp AS $$
 DECLARE
@@ -209,7 +210,7 @@ BEGIN
              WHERE r.product_id = p_product_id AND r.warehouse_id = p_warehouse_id
                AND o.state IN ('confirmed', 'in_fulfilment', 'ready', 'partially_shipped')
             UNION ALL
-            SELECT r.id, c.quantity - c.qty_consumed - r.quantity, coalesce(m.planned_start, m.due_date), NULL
+            SELECT r.id, c.quantity - c.qty_consumed - r.quantity, coalesce(m.planned_start, m.due_date), -m.id
               FROM reservations r
               JOIN production_components c ON c.id = r.production_component_id
               JOIN production_orders m ON m.id = c.production_order_id
@@ -222,8 +223,13 @@ BEGIN
         v_take := least(v_free, d.need);
         UPDATE reservations SET quantity = quantity + v_take WHERE id = d.reservation_id;
         v_free := v_free - v_take;
-        IF d.order_id IS NOT NULL THEN
+        IF d.order_id > 0 THEN
             v_orders := v_orders || d.order_id;
+        ELSE
+            -- components arrived for a production order: production's screens hear of it
+            PERFORM erp.emit_event('components_reserved', erp._sales_order_of(-d.order_id), 'production_order',
+                                   -d.order_id, (SELECT number FROM production_orders WHERE id = -d.order_id),
+                                   NULL, NULL);
         END IF;
         EXIT WHEN v_free <= 0;
     END LOOP;
@@ -755,6 +761,10 @@ BEGIN
         v_take := least(coalesce(v_need, 0), m.quantity);
         IF v_take > 0 THEN
             UPDATE reservations SET quantity = quantity + v_take WHERE production_component_id = m.parent_component_id;
+            PERFORM erp.emit_event('components_reserved', erp._sales_order_of(pm.id), 'production_order', pm.id,
+                                   pm.number, NULL, NULL)
+               FROM production_components pc JOIN production_orders pm ON pm.id = pc.production_order_id
+              WHERE pc.id = m.parent_component_id;
         END IF;
     END IF;
     v_touched := v_touched || erp.allocate_stock(m.product_id, m.warehouse_id);

@@ -1,0 +1,418 @@
+"""Finance: what was shipped and waits for an invoice, the invoices with their payments and credit notes,
+and the receivables by age. Invoicing posts at once (posted invoices are immutable: corrections are credit
+notes); payments may be partial; every list is live."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from PySide6.QtCore import QDate, Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDateEdit,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from erp_desktop import format as fmt
+from erp_desktop.context import ClientContext
+from erp_desktop.models import Column
+from erp_desktop.widgets import MessageBar, RecordTable, ask_reason
+from erp_desktop.windows.base import RoleWindow
+from server_db import queries
+from server_db.changes import Changes
+from server_db.services import finance
+from server_db.states import InvoiceState, label
+
+TO_INVOICE_COLUMNS = [
+    Column("number", "Sales order", width=130),
+    Column("customer_name", "Customer", width=260),
+    Column("state", "Order state", "state", width=130),
+    Column("last_shipped_at", "Last shipped", "datetime", width=140),
+    Column("net_amount", "To invoice (net)", "money", width=130,
+           tooltip="shipped and not yet invoiced, before tax"),
+]
+
+INVOICE_COLUMNS = [
+    Column("number", "Invoice", width=112),
+    Column("kind_label", "Kind", width=68),
+    Column("state", "State", "state", width=88),
+    Column("customer_name", "Customer", width=165),
+    Column("order_number", "Sales order", width=104),
+    Column("invoice_date", "Date", "date", width=76),
+    Column("due_date", "Due", "date", width=76, tooltip="due date; overdue invoices are red"),
+    Column("gross_total", "Gross", "money", width=80),
+    Column("amount_paid", "Paid", "money", width=76),
+    Column("amount_credited", "Credited", "money", width=68),
+    Column("open_amount", "Open", "money", width=80),
+    Column("print_count", "Printed", "qty", width=50, tooltip="how many times it was printed"),
+]
+
+AGEING_COLUMNS = [
+    Column("code", "Customer", width=90),
+    Column("name", "Name", width=250),
+    Column("current", "Not yet due", "money", width=110),
+    Column("days_1_30", "1-30 days", "money", width=105),
+    Column("days_31_60", "31-60 days", "money", width=105),
+    Column("days_61_90", "61-90 days", "money", width=105),
+    Column("over_90", "> 90 days", "money", width=105),
+    Column("total", "Total open", "money", width=120),
+]
+BUCKETS = ("current", "days_1_30", "days_31_60", "days_61_90", "over_90", "total")
+
+
+def invoice_rows(session: Any, *, ids: Any = None) -> list[dict[str, Any]]:
+    """The invoice list's rows, with the kind as it reads on screen."""
+    rows = queries.invoices(session, ids=ids)
+    for row in rows:
+        row["kind_label"] = "credit note" if row["kind"] == "credit_note" else "invoice"
+        if row["kind"] == "credit_note":
+            row["open_amount"] = None  # settled against the invoice it corrects: nothing is open on it
+        if row["number"] is None:
+            row["number"] = f"draft #{row['id']}"
+    return rows
+
+
+def invoice_and_read(session: Any, order_id: int) -> dict[str, Any]:
+    """Invoice what was shipped, post it, and read back its number and total for the message."""
+    changes = finance.invoice_order(session, order_id)
+    assert changes.id is not None
+    return queries.invoices(session, ids=[changes.id])[0]
+
+
+def overdue_in_red(record: dict[str, Any]) -> tuple[str | None, str | None, bool]:
+    if record.get("overdue"):
+        return ("#fdecea", fmt.LATE_COLOUR, True)
+    if record.get("kind") == "credit_note":
+        return (None, "#6a1b9a", False)
+    return (None, None, False)
+
+
+def payment_method_label(method: str) -> str:
+    return label(method)
+
+
+class PaymentDialog(QDialog):
+    """Amount (the open amount by default), date, method and reference of a payment. OK records it; a
+    refusal (an overpayment, a date in the future) shows here and the dialog stays open."""
+
+    recorded = Signal(str)  # the message for the window
+
+    def __init__(self, context: ClientContext, invoice: dict[str, Any],
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.context = context
+        self.invoice = invoice
+        self.setObjectName("paymentDialog")
+        self.setWindowTitle(f"Record payment — {invoice['number']}")
+        self.setMinimumWidth(420)
+        layout = QVBoxLayout(self)
+        summary = QLabel(f"<b>{invoice['number']}</b> · {invoice['customer_name']}<br>gross "
+                         f"{fmt.money(invoice['gross_total'])} · paid {fmt.money(invoice['amount_paid'])} · "
+                         f"credited {fmt.money(invoice['amount_credited'])} · <b>open "
+                         f"{fmt.money(invoice['open_amount'])}</b>", self)
+        summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout.addWidget(summary)
+        form = QFormLayout()
+        self.amount = QLineEdit(fmt.money(invoice["open_amount"]), self)
+        self.amount.setObjectName("amount")
+        self.amount.setAlignment(Qt.AlignmentFlag.AlignRight)
+        self.amount.setToolTip("A part of the open amount may be paid; the rest stays open.")
+        self.date = QDateEdit(QDate.currentDate(), self)
+        self.date.setObjectName("paidOn")
+        self.date.setCalendarPopup(True)
+        self.date.setDisplayFormat("yyyy-MM-dd")
+        self.method = QComboBox(self)
+        self.method.setObjectName("method")
+        for method in finance.PAYMENT_METHODS:
+            self.method.addItem(payment_method_label(method), method)
+        self.reference = QLineEdit(self)
+        self.reference.setObjectName("reference")
+        self.reference.setPlaceholderText("bank reference, receipt number…")
+        form.addRow("&Amount", self.amount)
+        form.addRow("&Date", self.date)
+        form.addRow("&Method", self.method)
+        form.addRow("&Reference", self.reference)
+        layout.addLayout(form)
+        self.message = MessageBar(self)
+        layout.addWidget(self.message)
+        buttons = QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        self.buttons = QDialogButtonBox(buttons, self)
+        self.ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.ok_button.setText("Record payment")
+        self.buttons.accepted.connect(self.submit)
+        self.buttons.rejected.connect(self.reject)
+        layout.addWidget(self.buttons)
+        self.amount.selectAll()
+        self.amount.setFocus()
+
+    def submit(self) -> None:
+        if not self.ok_button.isEnabled():
+            return
+        invoice_id, number = self.invoice["id"], self.invoice["number"]
+        amount, paid_on = self.amount.text().strip(), self.date.date().toPython()
+        method, reference = self.method.currentData(), self.reference.text().strip()
+        self.ok_button.setEnabled(False)
+        self.message.hide()
+
+        def done(_: Any) -> None:
+            self.recorded.emit(f"Payment of {_money_text(amount)} recorded on {number} ({label(method)}, "
+                               f"{paid_on.isoformat()}).")
+            self.accept()
+
+        def failed(exc: BaseException) -> None:
+            self.ok_button.setEnabled(True)
+            self.message.show_error(exc)
+            self.amount.setFocus()
+            self.amount.selectAll()
+
+        self.context.operations.run(finance.record_payment, invoice_id, amount=amount, paid_on=paid_on,
+                                    method=method, reference=reference, on_done=done, on_error=failed,
+                                    owner=self)
+
+
+def _money_text(text: str) -> str:
+    try:
+        return fmt.money(Decimal(text.replace(",", "").replace("，", "")))
+    except Exception:
+        return text
+
+
+class FinanceWindow(RoleWindow):
+    department = "finance"
+    title = "Finance"
+
+    def __init__(self, context: Any, parent: QWidget | None = None) -> None:
+        super().__init__(context, parent)
+        self.to_invoice = self.live_list(TO_INVOICE_COLUMNS, queries.to_invoice_queue,
+                                         lambda c: c.sales_orders,
+                                         search="Search orders, customers (Ctrl+F)", sort=None)
+        self.to_invoice.table.setObjectName("toInvoice")
+        # no invoicing on Enter or double-click: a posted invoice cannot be taken back, only credited
+
+        self.invoices = self.live_list(INVOICE_COLUMNS, invoice_rows, lambda c: c.invoices,
+                                       states=list(InvoiceState),
+                                       extra_fields=("kind", "sales_order_id", "overdue", "version"),
+                                       search="Search invoices, customers, orders (Ctrl+F)")
+        self.invoices.table.setObjectName("invoices")
+        self.invoices.table.source.row_style = overdue_in_red
+        self.invoices.table.activated_id.connect(lambda _: self.record_payment())
+        for live in (self.to_invoice, self.invoices):
+            live.on_loaded.append(self.update_actions)
+
+        self.ageing = RecordTable(AGEING_COLUMNS, key="customer_id", sort=(7, Qt.SortOrder.DescendingOrder))
+        self.ageing.setObjectName("receivables")
+        self.ageing_totals = RecordTable(AGEING_COLUMNS, key="customer_id", sort=None)
+        self.ageing_totals.setObjectName("receivablesTotals")
+        self.ageing_totals.setSortingEnabled(False)
+        self.ageing_totals.horizontalHeader().hide()
+        self.ageing_totals.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        self.ageing_totals.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.ageing_totals.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.ageing_totals.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.ageing_totals.setFixedHeight(28)
+        self.ageing_totals.source.row_style = lambda record: ("#eef1f5", None, True)
+        self.ageing.horizontalHeader().sectionResized.connect(
+            lambda i, _old, new: self.ageing_totals.setColumnWidth(i, new))
+        self.ageing.horizontalScrollBar().valueChanged.connect(
+            self.ageing_totals.horizontalScrollBar().setValue)
+        self.ageing_totals.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.ageing_note = QLabel(self)
+        self.ageing_note.setObjectName("ageingNote")
+        self.ageing_note.setContentsMargins(4, 4, 4, 6)
+        receivables = QWidget(self)
+        receivables_layout = QVBoxLayout(receivables)
+        receivables_layout.setContentsMargins(0, 0, 0, 0)
+        receivables_layout.setSpacing(0)
+        receivables_layout.addWidget(self.ageing_note)
+        receivables_layout.addWidget(self.ageing, 1)
+        receivables_layout.addWidget(self.ageing_totals)
+        self.ageing_rows: list[dict[str, Any]] = []
+
+        self.tabs = QTabWidget(self)
+        self.tabs.setObjectName("financeTabs")
+        self.tabs.addTab(self.to_invoice.container, "&To invoice")
+        self.tabs.addTab(self.invoices.container, "In&voices")
+        self.tabs.addTab(receivables, "Rec&eivables")
+        self.tabs.currentChanged.connect(lambda _: self.update_actions())
+        self.central(self.tabs)
+        self.resizeDocks([self.inbox], [190], Qt.Orientation.Horizontal)
+
+        on_tab = lambda widget: lambda: self.tabs.currentWidget() is widget  # noqa: E731
+        invoice_state = lambda: (self.invoices.table.current_record() or {}).get("state")  # noqa: E731
+        invoice_kind = lambda: (self.invoices.table.current_record() or {}).get("kind")  # noqa: E731
+        is_invoice = lambda: invoice_kind() == "invoice"  # noqa: E731
+        self.invoice_action = self.action(
+            "&Invoice", self.invoice, shortcut="Ctrl+I", duty="invoice",
+            enabled=lambda: on_tab(self.to_invoice.container)()
+            and self.to_invoice.table.current_id() is not None,
+            tip="Invoice what was shipped for the selected order and post the invoice")
+        self.payment_action = self.action(
+            "Record &payment…", self.record_payment, shortcut="Ctrl+Shift+P", duty="record_payments",
+            enabled=lambda: on_tab(self.invoices.container)() and is_invoice()
+            and invoice_state() in ("posted", "partially_paid"))
+        self.credit_action = self.action(
+            "&Credit note…", self.credit_note, shortcut="Ctrl+Shift+K", duty="credit_notes",
+            enabled=lambda: on_tab(self.invoices.container)() and is_invoice()
+            and invoice_state() in ("posted", "partially_paid"),
+            tip="Credit the whole open invoice; its quantities can be invoiced again")
+        self.print_action = self.action(
+            "P&rint…", self.print_selected, shortcut="Ctrl+P", duty="print_invoices",
+            enabled=lambda: on_tab(self.invoices.container)() and bool(self.invoices.table.selected_ids()),
+            tip="Print the selected invoices and credit notes")
+        self.invoices.table.selectionModel().selectionChanged.connect(lambda *_: self.update_actions())
+        self.payment_dialog: PaymentDialog | None = None
+        self.print_offer: QMessageBox | None = None
+        self.update_actions()
+
+    # -- live -----------------------------------------------------------------------------------------------
+
+    def reload(self) -> None:
+        super().reload()
+        self.load_ageing()
+
+    def apply_changes(self, changes: Changes) -> None:
+        super().apply_changes(changes)
+        if changes.invoices:
+            self.load_ageing()
+
+    def load_ageing(self) -> None:
+        self.run(queries.receivables_ageing, on_done=self._ageing_loaded)
+
+    def _ageing_loaded(self, rows: list[dict[str, Any]]) -> None:
+        self.ageing_rows = rows
+        current = self.ageing.current_id()
+        self.ageing.source.reset(rows)
+        if current is not None:
+            self.ageing.select_id(current)
+        totals = {bucket: sum((row[bucket] or Decimal(0) for row in rows), Decimal(0)) for bucket in BUCKETS}
+        self.ageing_totals.source.reset([{"customer_id": 0, "code": "Total",
+                                          "name": f"{len(rows)} customer{'s' if len(rows) != 1 else ''}",
+                                          **totals}])
+        overdue = totals["total"] - totals["current"]
+        self.ageing_note.setText(
+            f"Open receivables {fmt.money(totals['total'])}" + (
+                f" · <span style='color:{fmt.LATE_COLOUR}'><b>overdue {fmt.money(overdue)}</b></span>"
+                if overdue else " · nothing overdue"))
+
+    @property
+    def ageing_total(self) -> Decimal:
+        return sum((row["total"] or Decimal(0) for row in self.ageing_rows), Decimal(0))
+
+    def show_order(self, order_id: int) -> None:
+        """Bring the order forward: in the queue if it waits for an invoice, else its latest invoice."""
+        if self.to_invoice.table.select_id(order_id):
+            self.tabs.setCurrentWidget(self.to_invoice.container)
+            return
+        source = self.invoices.table.source
+        for invoice_id in sorted(source.ids(), reverse=True):
+            if (source.record_by_id(invoice_id) or {}).get("sales_order_id") == order_id:
+                self.tabs.setCurrentWidget(self.invoices.container)
+                if not self.invoices.table.select_id(invoice_id):
+                    self.invoices.filter.search.clear()
+                    self.invoices.filter.state.setCurrentIndex(0)
+                    self.invoices.table.select_id(invoice_id)
+                return
+
+    # -- actions --------------------------------------------------------------------------------------------
+
+    def invoice(self) -> None:
+        record = self.to_invoice.table.current_record()
+        if not record or not self.context.may("invoice"):
+            return
+        self.run(invoice_and_read, record["id"], on_done=self._invoiced)
+
+    def _invoiced(self, invoice: dict[str, Any]) -> None:
+        text = f"{invoice['number']} posted: {fmt.money(invoice['gross_total'])}"
+        self.message.show_message(f"{text} ({invoice['customer_name']}, {invoice['order_number']}).",
+                                  seconds=12)
+        if not self.context.may("print_invoices"):
+            return
+        offer = QMessageBox(QMessageBox.Icon.Question, "Print invoice", f"{text}.\n\nPrint it now?",
+                            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self)
+        offer.setObjectName("printOffer")
+        offer.setDefaultButton(QMessageBox.StandardButton.Yes)
+        offer.finished.connect(lambda result: self._print_offer_answered(offer, invoice["id"], result))
+        self.print_offer = offer
+        offer.open()
+
+    def _print_offer_answered(self, offer: QMessageBox, invoice_id: int, result: int) -> None:
+        offer.deleteLater()
+        if self.print_offer is offer:
+            self.print_offer = None
+        if result == QMessageBox.StandardButton.Yes:
+            self.print_invoice(invoice_id)
+
+    def print_invoice(self, invoice_id: int) -> None:
+        self.print_invoices([invoice_id])
+
+    def print_invoices(self, invoice_ids: list[int]) -> None:
+        try:
+            from erp_desktop.printing import open_print_preview
+        except ImportError:
+            self.message.show_message("Printing is not available yet.", error=True)
+            return
+        try:
+            open_print_preview(self, self.context, "invoice", list(invoice_ids))
+        except Exception as exc:  # a broken printer set-up must not take the window down
+            self.show_error(exc)
+
+    def print_selected(self) -> None:
+        ids = [i for i in self.invoices.table.selected_ids() if i is not None]
+        records = [self.invoices.table.source.record_by_id(i) or {} for i in ids]
+        printable = [r["id"] for r in records if r.get("state") not in (None, "draft", "cancelled")]
+        if not printable:
+            self.message.show_message("Choose posted invoices to print; drafts are not printed.", error=True)
+            return
+        self.print_invoices(printable)
+
+    def record_payment(self) -> None:
+        record = self.invoices.table.current_record()
+        if not record or record["kind"] != "invoice" or record["state"] not in ("posted", "partially_paid") \
+                or not self.context.may("record_payments"):
+            return
+        dialog = PaymentDialog(self.context, record, self)
+        dialog.recorded.connect(lambda text: self.message.show_message(text))
+        dialog.finished.connect(lambda _: self._payment_dialog_closed(dialog))
+        self.payment_dialog = dialog
+        dialog.open()
+
+    def _payment_dialog_closed(self, dialog: PaymentDialog) -> None:
+        if self.payment_dialog is dialog:
+            self.payment_dialog = None
+        dialog.deleteLater()
+
+    def credit_note(self) -> None:
+        record = self.invoices.table.current_record()
+        if not record or record["kind"] != "invoice" or record["state"] not in ("posted", "partially_paid"):
+            return
+        reason = ask_reason(self, "Credit note",
+                            f"Credit all of {record['number']} ({record['customer_name']}, open "
+                            f"{fmt.money(record['open_amount'])})? The invoice stays as it is; a credit "
+                            "note corrects it and its quantities can be invoiced again.\n\n"
+                            "Why? The reason is printed on the credit note.")
+        if reason is None:
+            return
+        self.run(finance.create_credit_note, record["id"], reason=reason,
+                 on_done=lambda changes: self._credited(record, changes))
+
+    def _credited(self, record: dict[str, Any], changes: Changes) -> None:
+        def show(rows: list[dict[str, Any]]) -> None:
+            note = rows[0] if rows else {}
+            self.message.show_message(f"{note.get('number', 'Credit note')} credits {record['number']}: "
+                                      f"{fmt.money(note.get('gross_total'))}.")
+
+        if changes.id is None:
+            self.message.show_message(f"{record['number']} credited.")
+            return
+        self.run(queries.invoices, ids=[changes.id], on_done=show)
