@@ -9,7 +9,7 @@ import sys
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from server_db import cli
+    from server_db import cli, cli_admin, cli_server
 
     parser = argparse.ArgumentParser(
         prog="python main.py",
@@ -21,8 +21,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="log what happens to stderr")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     cli.add_commands(commands)
-    from server_db import cli_admin
     cli_admin.add_commands(commands)
+    cli_server.add_commands(commands)
     return parser
 
 

@@ -31,6 +31,7 @@ ROOT_BASE = Path("/var/lib/erp-desktop")
 DATABASE = "erp"
 SUPERUSER = "postgres"
 PORT = 5432
+NETWORK_CONF = "erp-network.conf"
 
 
 # The PC's own account (which owns the data files anyway) connects as the superuser over the private
@@ -171,8 +172,72 @@ class EmbeddedServer:
 
     # -- facts ---------------------------------------------------------------------------------------
 
+    @property
+    def port(self) -> int:
+        """The server's port (also the name of its socket file): 5432 unless it was shared on another."""
+        network = self.pgdata / NETWORK_CONF
+        if network.exists():
+            for line in network.read_text(encoding="utf-8").splitlines():
+                if line.startswith("port = "):
+                    return int(line.split("=", 1)[1])
+        return PORT
+
     def url(self, database: str = DATABASE) -> str:
-        return f"postgresql+psycopg2://{SUPERUSER}@/{database}?host={quote(str(self.socket_dir))}&port={PORT}"
+        return f"postgresql+psycopg2://{SUPERUSER}@/{database}?host={quote(str(self.socket_dir))}&port={self.port}"
+
+    def share(self, *, listen: str, port: int, tls_cert: Path | None = None, tls_key: Path | None = None) -> None:
+        """Make this cluster the office's shared server: listen on TCP, passwords (scram-sha-256) only, TLS
+        required when a certificate is given. Takes effect at the next (re)start."""
+        self._prepare_base_dir()
+        with self._start_lock():
+            self._initialise()
+            settings = [f"listen_addresses = '{listen}'", f"port = {port}", "password_encryption = 'scram-sha-256'"]
+            hba = [line for line in PG_HBA.splitlines() if line and not line.startswith("#")]
+            if tls_cert is not None and tls_key is not None:
+                if not self.supports_tls():
+                    raise EmbeddedServerError(
+                        f"The PostgreSQL programs in {self.binaries.bin_dir} were built without TLS; install "
+                        "PostgreSQL from your system's packages and point ERP_PG_BIN at its bin folder "
+                        "(for example /usr/lib/postgresql/16/bin) before creating the server folder."
+                    )
+                for source, name in ((tls_cert, "server.crt"), (tls_key, "server.key")):
+                    target = self.pgdata / name
+                    shutil.copyfile(source, target)
+                    os.chmod(target, 0o600)
+                    if _running_as_root():
+                        account = self._service_account()
+                        os.chown(target, account.pw_uid, account.pw_gid)
+                settings += ["ssl = on", "ssl_cert_file = 'server.crt'", "ssl_key_file = 'server.key'"]
+                hba += ["hostssl all all 0.0.0.0/0 scram-sha-256", "hostssl all all ::/0 scram-sha-256",
+                        "hostnossl all all all reject"]
+            else:
+                hba += ["host all all 0.0.0.0/0 scram-sha-256", "host all all ::/0 scram-sha-256"]
+            self._write(self.pgdata / NETWORK_CONF, "# written by erp-desktop: the shared office server\n"
+                        + "\n".join(settings) + "\n")
+            self._write(self.pgdata / "pg_hba.conf", "# written by erp-desktop\n" + "\n".join(hba) + "\n")
+
+    def supports_tls(self) -> bool:
+        result = subprocess.run([self.binaries.tool("pg_config"), "--configure"], capture_output=True, text=True)
+        return "--with-openssl" in result.stdout or "--with-ssl=openssl" in result.stdout
+
+    def unshare(self) -> None:
+        """Back to a private cluster: no TCP, the PC's own account only."""
+        with self._start_lock():
+            (self.pgdata / NETWORK_CONF).unlink(missing_ok=True)
+            self._write(self.pgdata / "pg_hba.conf", PG_HBA)
+
+    def restart(self) -> None:
+        self._prepare_base_dir()
+        with self._start_lock():
+            if self.is_running():
+                self._run(["pg_ctl", "-D", str(self.pgdata), "-m", "fast", "-w", "-t", "60", "stop"])
+            self._start()
+
+    def _write(self, path: Path, text: str) -> None:
+        path.write_text(text, encoding="utf-8")
+        if _running_as_root():
+            account = self._service_account()
+            os.chown(path, account.pw_uid, account.pw_gid)
 
     @property
     def binaries(self) -> Binaries:
@@ -283,6 +348,7 @@ class EmbeddedServer:
             f"unix_socket_directories = '{self.socket_dir}'",
             "unix_socket_permissions = 0700",
             f"port = {PORT}",
+            f"include_if_exists = '{NETWORK_CONF}'  # the shared-server settings, when there are any",
             "max_connections = 300",
             "timezone = 'UTC'",
         ]
@@ -292,7 +358,7 @@ class EmbeddedServer:
             conf.write("\n" + "\n".join(settings) + "\n")
         (self.pgdata / "pg_hba.conf").write_text(PG_HBA, encoding="utf-8")
         self._start()
-        self._run(["psql", "-X", "-q", "-h", str(self.socket_dir), "-p", str(PORT), "-U", SUPERUSER, "-d", "postgres",
+        self._run(["psql", "-X", "-q", "-h", str(self.socket_dir), "-p", str(self.port), "-U", SUPERUSER, "-d", "postgres",
                    "-c", f"CREATE DATABASE {DATABASE}"])
         return True
 
