@@ -7,16 +7,18 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCharts import (
+    QAbstractBarSeries,
     QBarCategoryAxis,
     QBarSeries,
     QBarSet,
     QChart,
     QChartView,
+    QHorizontalStackedBarSeries,
     QStackedBarSeries,
     QValueAxis,
 )
 from PySide6.QtCore import QMargins, Qt, QTimer
-from PySide6.QtGui import QColor, QPainter
+from PySide6.QtGui import QColor, QFont, QPainter
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QSplitter, QWidget
 
 from erp_desktop import format as fmt
@@ -39,7 +41,9 @@ BOARD_COLUMNS = [
     Column("updated_at", "Last change", "datetime", width=130),
 ]
 
-STAGES = [s for s in SalesOrderState if s not in (SalesOrderState.CLOSED, SalesOrderState.CANCELLED)]
+# 'paid' is passed through on the way to 'closed' within one transaction, so no open order rests there
+STAGES = [s for s in SalesOrderState
+          if s not in (SalesOrderState.PAID, SalesOrderState.CLOSED, SalesOrderState.CANCELLED)]
 
 
 def stage_style(record: dict[str, Any]) -> tuple[str | None, str | None, bool]:
@@ -89,7 +93,7 @@ class BoardWindow(RoleWindow):
             tile.setObjectName(f"tile-{list(self.tiles)[i]}")
             grid.addWidget(tile, 0, i)
 
-        self.stage_chart, stage_view = _chart("Orders per stage")
+        self.stage_chart, stage_view = _chart("Open orders per stage")
         self.load_chart, load_view = _chart("Work-centre load, next 7 days (h)")
         self.ageing_chart, ageing_view = _chart("Open receivables by age")
         charts = QWidget(self)
@@ -108,6 +112,7 @@ class BoardWindow(RoleWindow):
         splitter.addWidget(self.board.container)
         splitter.setSizes([300, 460])
         self.central(splitter)
+        self.resizeDocks([self.inbox], [200], Qt.Orientation.Horizontal)
         self.action("&Audit trail", lambda: self.open_audit(self.board.table.current_id()), shortcut="Ctrl+T",
                     duty="read_audit", enabled=lambda: self.board.table.current_id() is not None)
         self.update_actions()
@@ -135,26 +140,28 @@ class BoardWindow(RoleWindow):
             value = kpis.get(key, 0)
             tile.set_value(fmt.money(value) if key == "overdue_receivables" else value)
         per_state = data["orders_per_state"]
-        self._bars(self.stage_chart, [label(s) for s in STAGES], [float(per_state.get(s, 0)) for s in STAGES],
-                   [fmt.STATE_COLOURS[s] for s in STAGES])
+        self._bars(self.stage_chart, [f"{label(s)} ({per_state.get(s, 0)})" for s in STAGES],
+                   [float(per_state.get(s, 0)) for s in STAGES], [fmt.STATE_COLOURS[s] for s in STAGES], legend=True)
         load = data["load"]
         self._bars(self.load_chart, [w["code"] for w in load], [float(w["load"]) for w in load], ["#5c6bc0"],
                    second=[float(w["capacity"]) for w in load])
         ageing = data["ageing"]
         buckets = ["current", "days_1_30", "days_31_60", "days_61_90", "over_90"]
-        self._bars(self.ageing_chart, ["current", "1-30", "31-60", "61-90", ">90"],
+        self._bars(self.ageing_chart, ["due", "1-30", "31-60", "61-90", ">90"],
                    [float(ageing[b]) for b in buckets], ["#43a047", "#f9a825", "#fb8c00", "#e53935", "#b71c1c"])
 
     @staticmethod
     def _bars(chart: QChart, categories: list[str], values: list[float], colours: list[str],
-              second: list[float] | None = None) -> None:
+              second: list[float] | None = None, *, horizontal: bool = False, legend: bool = False) -> None:
+        """Bars with one colour per category (or load against capacity). With `legend`, the categories are
+        named in a legend beside the chart instead of under the bars (long names stay readable)."""
         chart.removeAllSeries()
         for axis in chart.axes():
             chart.removeAxis(axis)
-        series: QBarSeries | QStackedBarSeries
+        series: QAbstractBarSeries
         if len(colours) == len(values) and second is None:
             # one set per category, stacked, so every bar is full width and keeps its own colour
-            series = QStackedBarSeries()
+            series = QHorizontalStackedBarSeries() if horizontal else QStackedBarSeries()
             for i, value in enumerate(values):
                 bar = QBarSet(categories[i])
                 bar.append([0.0] * i + [value] + [0.0] * (len(values) - i - 1))
@@ -175,17 +182,28 @@ class BoardWindow(RoleWindow):
                 chart.legend().setVisible(True)
                 chart.legend().setAlignment(Qt.AlignmentFlag.AlignBottom)
         chart.addSeries(series)
-        axis_x = QBarCategoryAxis()
-        axis_x.append(categories)
-        axis_x.setLabelsAngle(-30 if len(categories) > 5 else 0)
-        chart.addAxis(axis_x, Qt.AlignmentFlag.AlignBottom)
-        series.attachAxis(axis_x)
-        axis_y = QValueAxis()
+        categories_axis = QBarCategoryAxis()
+        categories_axis.append(categories)
+        small = QFont(chart.font())
+        small.setPointSizeF(max(small.pointSizeF() - 1.5, 6.5))
+        categories_axis.setLabelsFont(small)
+        if legend:
+            categories_axis.setLabelsVisible(False)
+            chart.legend().setVisible(True)
+            chart.legend().setAlignment(Qt.AlignmentFlag.AlignRight)
+            chart.legend().setFont(small)
+        values_axis = QValueAxis()
         top = max([*values, *(second or []), 1.0])
-        axis_y.setRange(0, top * 1.1)
-        axis_y.setLabelFormat("%.0f")
-        chart.addAxis(axis_y, Qt.AlignmentFlag.AlignLeft)
-        series.attachAxis(axis_y)
+        values_axis.setRange(0, top * 1.1)
+        values_axis.applyNiceNumbers()
+        values_axis.setLabelFormat("%.0f")
+        if top <= 8:  # a few orders: whole numbers only
+            values_axis.setRange(0, max(int(top) + 1, 2))
+            values_axis.setTickCount(max(int(top) + 2, 3))
+        chart.addAxis(categories_axis, Qt.AlignmentFlag.AlignLeft if horizontal else Qt.AlignmentFlag.AlignBottom)
+        chart.addAxis(values_axis, Qt.AlignmentFlag.AlignBottom if horizontal else Qt.AlignmentFlag.AlignLeft)
+        series.attachAxis(categories_axis)
+        series.attachAxis(values_axis)
 
     # -- navigation -------------------------------------------------------------------------------------
 

@@ -252,12 +252,13 @@ class ProductionWindow(RoleWindow):
         self.orders.on_loaded.append(self.update_actions)
         self.charts = LoadCharts(self)
 
-        # the state filter gets an "open orders" choice (the default) and shares the proxy's one predicate
-        # with the work-centre filter
+        # the state filter gets an "open orders" choice (the default) and is combined with the work-centre
+        # filter in one condition
         bar = self.orders.filter
         bar.state.insertItem(1, "Open orders", OPEN)
         bar.state.setCurrentIndex(1)
         bar.state_changed.disconnect()
+        self.orders.table.proxy.set_predicate(None, name="state")  # replaced by the combined condition below
         bar.state_changed.connect(lambda _: self._filter())
         self.work_centre = QComboBox(bar)
         self.work_centre.setObjectName("workCentre")

@@ -20,16 +20,16 @@ from server_db.services import sales
 from server_db.states import SalesOrderState
 
 ORDER_COLUMNS = [
-    Column("number", "Order", width=120),
-    Column("customer_name", "Customer", width=220),
+    Column("number", "Order", width=115),
+    Column("customer_name", "Customer", width=200),
     Column("state", "State", "state", width=110),
-    Column("order_date", "Ordered", "date", width=90),
-    Column("requested_date", "Requested", "date", width=90),
-    Column("promised_date", "Promised", "date", width=90),
-    Column("estimated_ship_date", "Est. ship", "date", width=90),
-    Column("late", "Late", "bool", width=45),
-    Column("net_total", "Net", "money", width=100),
-    Column("gross_total", "Gross", "money", width=100),
+    Column("order_date", "Ordered", "date", width=84),
+    Column("requested_date", "Requested", "date", width=84),
+    Column("promised_date", "Promised", "date", width=84),
+    Column("estimated_ship_date", "Est. ship", "date", width=84),
+    Column("late", "Late", "bool", width=40),
+    Column("net_total", "Net", "money", width=92),
+    Column("gross_total", "Gross", "money", width=92),
 ]
 
 LINE_COLUMNS = [

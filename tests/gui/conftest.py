@@ -69,6 +69,7 @@ def answer_forgotten_questions(qapp) -> Iterator[None]:
     that drive a dialog do so long before that."""
     import time
 
+    import shiboken6
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
 
@@ -77,11 +78,12 @@ def answer_forgotten_questions(qapp) -> Iterator[None]:
     def dismiss() -> None:
         now = time.monotonic()
         for widget in QApplication.topLevelWidgets():
+            key = shiboken6.getCppPointer(widget)[0]  # Python wrappers come and go; the C++ object stays
             if not (isinstance(widget, QDialog) and widget.isModal() and widget.isVisible()):
-                seen.pop(id(widget), None)
+                seen.pop(key, None)
                 continue
-            if now - seen.setdefault(id(widget), now) > 5:
-                seen.pop(id(widget), None)
+            if now - seen.setdefault(key, now) > 5:
+                seen.pop(key, None)
                 if isinstance(widget, QMessageBox):
                     widget.done(QMessageBox.StandardButton.No)
                 else:
