@@ -10,6 +10,7 @@ import sys
 
 def build_parser() -> argparse.ArgumentParser:
     from server_db import cli, cli_admin, cli_server
+    from server_db.security import DEPARTMENTS
 
     parser = argparse.ArgumentParser(
         prog="python main.py",
@@ -17,7 +18,8 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="With no --db, ERP_DATABASE_URL or saved server, a private database is started for you.",
     )
     parser.add_argument("--db", metavar="URL", help="database server, e.g. postgresql://anna@erp-server/erp")
-    parser.add_argument("--role", help="open this department's window straight away as its demo user")
+    parser.add_argument("--role", choices=DEPARTMENTS, metavar="ROLE",
+                        help=f"open this department's window straight away as its demo user: {', '.join(DEPARTMENTS)}")
     parser.add_argument("-v", "--verbose", action="store_true", help="log what happens to stderr")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     cli.add_commands(commands)

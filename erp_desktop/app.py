@@ -198,6 +198,7 @@ def run_app(args: argparse.Namespace) -> int:
     try:
         controller.start()
     except SystemExit as exit_:
+        controller.shutdown()
         return int(exit_.code or 0)
     code = app.exec()
     settings = QSettings()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from erp_desktop.format import quantity
 from server_db.changes import Event
 from server_db.states import label
 
@@ -11,7 +12,8 @@ def inbox_message(event: Event, department: str) -> str | None:
     state = event.new_state
     changed = event.event_type == "state_changed"
     kind = event.document_type
-    late = bool(event.payload.get("late"))
+    # became late with this change (not every later update of an order that is still late)
+    late = bool(event.payload.get("late")) and "late" in event.payload.get("changed", ["late"])
     if kind == "sales_order":
         if department == "warehouse" and changed and state == "ready":
             return f"{number} ready to pick"
@@ -29,7 +31,8 @@ def inbox_message(event: Event, department: str) -> str | None:
             return f"{number} confirmed by {event.actor}" if department == "supervisor" else None
         return None
     if kind == "purchase_request" and department == "purchasing" and event.event_type == "created":
-        return f"New purchase request #{event.document_id} (quantity {event.payload.get('quantity')})"
+        for_order = f" for order #{event.sales_order_id}" if event.sales_order_id else " for production"
+        return f"New purchase request #{event.document_id}: {quantity(event.payload.get('quantity'))}{for_order}"
     if kind == "purchase_order":
         if department == "warehouse" and changed and state == "sent":
             return f"{number} sent: goods expected {event.payload.get('expected_date')}"

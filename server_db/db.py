@@ -85,7 +85,7 @@ def run_in_transaction(sessions: sessionmaker[Session], operation: Callable[[Ses
         except DBAPIError as exc:
             if errors.is_retryable(exc) and attempt < attempts:
                 pause = min(0.5, 0.005 * 2**attempt) * (0.5 + random.random())
-                log.info("retrying after %s (attempt %d)", exc.orig.pgcode if exc.orig else "?", attempt)
+                log.info("retrying after %s (attempt %d)", getattr(exc.orig, "pgcode", "?"), attempt)
                 time.sleep(pause)
                 continue
             translated = errors.translate(exc)

@@ -13,8 +13,8 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from server_db.db import Database
 from server_db import queries, security
+from server_db.db import Database
 from server_db.models import Customer, SalesOrder
 from server_db.services import finance, masterdata, production, purchasing, sales, warehouse
 from server_db.services._db import current_date
@@ -32,7 +32,7 @@ COMPANY = {
     "currency": "CNY",
 }
 
-CUSTOMERS = [
+CUSTOMERS: list[dict[str, Any]] = [
     dict(code="HUALIAN", name="北京华联商贸有限公司", address="北京市朝阳区建国路 88 号 SOHO 现代城 3 号楼 1201 室",
          contact="王丽", phone="+86 10 8580 0001", tax_id="911101056000012342", payment_terms_days=30,
          credit_limit="500000"),
@@ -47,14 +47,14 @@ CUSTOMERS = [
          phone="+852 2123 4567", payment_terms_days=14, credit_limit="20000"),
 ]
 
-SUPPLIERS = [
+SUPPLIERS: list[dict[str, Any]] = [
     dict(code="NB-BEARING", name="宁波轴承制造有限公司", address="浙江省宁波市北仑区 明州路 300 号", lead_time_days=5),
     dict(code="WX-MOTOR", name="无锡电机有限公司", address="江苏省无锡市新吴区 长江路 18 号", lead_time_days=10),
     dict(code="BAOSTEEL", name="宝钢钢材贸易有限公司", address="上海市宝山区 牡丹江路 1800 号", lead_time_days=7),
     dict(code="FASTEN", name="Fastenal China 紧固件", address="天津市西青区 经济开发区 兴华七支路 5 号", lead_time_days=3),
 ]
 
-BOUGHT = [
+BOUGHT: list[dict[str, Any]] = [
     dict(sku="BRG-6204", name="深沟球轴承 6204-2RS", unit="pcs", price="18.50", cost="9.80", default_supplier="NB-BEARING",
          reorder_point="200"),
     dict(sku="MTR-750W", name="三相异步电机 750W", unit="pcs", price="880.00", cost="520.00", default_supplier="WX-MOTOR",
@@ -67,7 +67,7 @@ BOUGHT = [
          default_supplier="NB-BEARING", reorder_point="30"),
 ]
 
-MADE = [
+MADE: list[dict[str, Any]] = [
     dict(sku="HSG-P100", name="泵壳 P100 (机加工)", unit="pcs", price="260.00", cost="150.00", work_centre="MACH",
          hours_per_unit="1.5", bom=[("STL-PLATE-5", "0.5")]),
     dict(sku="PUMP-P100", name="离心泵 P100 总成", unit="pcs", price="2680.00", cost="1450.00", work_centre="ASM",
@@ -82,7 +82,7 @@ STOCK = {"BRG-6204": 400, "MTR-750W": 6, "STL-PLATE-5": 30, "BLT-M8X30": 80, "SE
 
 
 def is_loaded(session: Session) -> bool:
-    return session.scalar(select(func.count()).select_from(Customer).where(Customer.code == DEMO_MARKER)) > 0
+    return bool(session.scalar(select(func.count()).select_from(Customer).where(Customer.code == DEMO_MARKER)))
 
 
 def load(db: Database, *, progress: Callable[[str], None] = lambda _: None) -> bool:
@@ -132,15 +132,15 @@ def _orders(db: Database, today: dt.date, progress: Callable[[str], None]) -> No
     closed = _order(db, "HUALIAN", [("BRG-6204", 100), ("BLT-M8X30", 10)], days=3, today=today, reference="PO-HL-2026-118")
     run(sales.confirm_order, closed)
     run(warehouse.ship_order, closed)
-    invoice = run(finance.invoice_order, closed).id
-    run(lambda s: finance.record_payment(s, invoice, amount=_open_amount(s, invoice), reference="工行转账 0088"))
+    paid = _id(run(finance.invoice_order, closed).id)
+    run(lambda s: finance.record_payment(s, paid, amount=_open_amount(s, paid), reference="工行转账 0088"))
 
     # invoiced and partly paid
     invoiced = _order(db, "MUELLER", [("PUMP-P100", 2)], days=7, today=today, reference="Bestellung 4711")
     run(sales.confirm_order, invoiced)
     run(warehouse.ship_order, invoiced)
-    invoice = run(finance.invoice_order, invoiced).id
-    run(finance.record_payment, invoice, amount="2000.00", reference="SWIFT 2026-11-20")
+    part_paid = _id(run(finance.invoice_order, invoiced).id)
+    run(finance.record_payment, part_paid, amount="2000.00", reference="SWIFT 2026-11-20")
 
     # shipped, waiting for the invoice
     shipped = _order(db, "PUDONG-EL", [("SEAL-KIT", 4), ("BRG-6204", 40)], days=5, today=today)
@@ -184,6 +184,11 @@ def _orders(db: Database, today: dt.date, progress: Callable[[str], None]) -> No
     # a draft still being entered
     _order(db, "ACME", [("SEAL-KIT", 10), ("BLT-M8X30", 5)], days=20, today=today)
     progress(f"{run(lambda s: s.scalar(select(func.count()).select_from(SalesOrder)))} demo orders.")
+
+
+def _id(value: int | None) -> int:
+    assert value is not None
+    return value
 
 
 def _open_amount(session: Session, invoice_id: int) -> Any:

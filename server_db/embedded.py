@@ -368,8 +368,8 @@ class EmbeddedServer:
         if result.returncode != 0:
             tail = ""
             if self.log_file.exists():
-                tail = self.log_file.read_text(errors="replace").strip().splitlines()[-1:]
-                tail = f" ({tail[0]})" if tail else ""
+                last = self.log_file.read_text(errors="replace").strip().splitlines()[-1:]
+                tail = f" ({last[0]})" if last else ""
             raise EmbeddedServerError(f"The private database server in {self.base_dir} did not start{tail}.")
 
     def _run(self, args: list[str], *, check: bool = True) -> subprocess.CompletedProcess[str]:

@@ -136,7 +136,7 @@ def translate(error: DBAPIError) -> Exception:
         return Busy("Someone else is working on the same record; try again in a moment.")
     if code == "57014":
         return Busy("The database took too long to answer; try again in a moment.")
-    if code and code.startswith("08") or code is None and "connection" in (primary or "").lower():
+    if (code and code.startswith("08")) or (code is None and "connection" in (primary or "").lower()):
         return DatabaseUnavailable("The connection to the database was lost.")
     return error
 

@@ -56,7 +56,7 @@ def apply_database_grants(engine: Engine) -> None:
         ).scalar()
         if not has_roles:
             return
-        database = connection.exec_driver_sql("SELECT current_database()").scalar()
+        database = str(connection.exec_driver_sql("SELECT current_database()").scalar())
         quoted = connection.dialect.identifier_preparer.quote(database)
         connection.exec_driver_sql(f"REVOKE CONNECT, TEMPORARY ON DATABASE {quoted} FROM PUBLIC")
         groups = "erp_sales, erp_warehouse, erp_purchasing, erp_production, erp_finance, erp_supervisor, erp_admin"

@@ -11,11 +11,11 @@ from sqlalchemy.engine import make_url
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from erp_desktop.app import make_application  # noqa: E402
-from erp_desktop.context import ClientContext  # noqa: E402
-from server_db import security  # noqa: E402
-from server_db.db import Database  # noqa: E402
-from tests.factories import World  # noqa: E402
+from erp_desktop.app import make_application
+from erp_desktop.context import ClientContext
+from server_db import security
+from server_db.db import Database
+from tests.factories import World
 
 PASSWORD = "gui-pass-1"
 

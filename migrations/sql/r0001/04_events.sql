@@ -42,6 +42,13 @@ BEGIN
         END;
     SELECT coalesce(jsonb_object_agg(key, value), '{}') INTO v_payload
       FROM jsonb_each(r) WHERE key = ANY (string_to_array(coalesce(TG_ARGV[1], ''), ','));
+    IF TG_OP = 'UPDATE' THEN
+        -- which of those columns this change moved, so a screen can tell "became late" from "still late"
+        v_payload := v_payload || jsonb_build_object('changed', coalesce((
+            SELECT jsonb_agg(key ORDER BY key) FROM jsonb_each(n)
+             WHERE key = ANY (string_to_array(coalesce(TG_ARGV[1], ''), ',')) AND n -> key IS DISTINCT FROM o -> key),
+            '[]'::jsonb));
+    END IF;
     PERFORM erp.emit_event(v_type, v_order, TG_ARGV[0], (r ->> 'id')::bigint, r ->> 'number', o ->> 'state',
                            n ->> 'state', v_payload);
     RETURN NULL;
