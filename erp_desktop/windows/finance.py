@@ -270,6 +270,9 @@ class FinanceWindow(RoleWindow):
             "P&rint…", self.print_selected, shortcut="Ctrl+P", duty="print_invoices",
             enabled=lambda: on_tab(self.invoices.container)() and bool(self.invoices.table.selected_ids()),
             tip="Print the selected invoices and credit notes")
+        self.batch_action = self.action(
+            "Print &unprinted", self.print_unprinted, duty="print_invoices",
+            tip="Print every posted invoice and credit note not printed yet, in one batch (with progress and cancel)")
         self.invoices.table.selectionModel().selectionChanged.connect(lambda *_: self.update_actions())
         self.payment_dialog: PaymentDialog | None = None
         self.print_offer: QMessageBox | None = None
@@ -366,6 +369,14 @@ class FinanceWindow(RoleWindow):
             open_print_preview(self, self.context, "invoice", list(invoice_ids))
         except Exception as exc:  # a broken printer set-up must not take the window down
             self.show_error(exc)
+
+    def print_unprinted(self) -> None:
+        try:
+            from erp_desktop.printing import print_batch
+        except ImportError:
+            self.message.show_message("Printing is not available yet.", error=True)
+            return
+        self.batch = print_batch(self, self.context, "invoice")
 
     def print_selected(self) -> None:
         ids = [i for i in self.invoices.table.selected_ids() if i is not None]

@@ -516,6 +516,10 @@ class WarehouseWindow(RoleWindow):
             "Print", self.print_selected_notes, shortcut="Ctrl+Shift+P", duty="print_delivery_notes",
             tip="Print the chosen delivery notes (a reprint is marked COPY)",
             enabled=lambda: on() == self.notes_tab and bool(self._printable_notes()))
+        self.batch_action = self.action(
+            "Print unprinted", self.print_unprinted, duty="print_delivery_notes",
+            tip="Print every picked or shipped delivery note not printed yet, in one batch",
+            enabled=lambda: on() == self.notes_tab)
         if self.context.may("ship"):
             self.picks.table.activated_id.connect(lambda _: self.pick_and_ship())
         if self.context.may("receive"):
@@ -676,6 +680,14 @@ class WarehouseWindow(RoleWindow):
         source = self.notes.table.source
         return [key for key in self.notes.table.selected_ids()
                 if (source.record_by_id(key) or {}).get("state") in ("picked", "shipped")]
+
+    def print_unprinted(self) -> None:
+        try:
+            from erp_desktop.printing import print_batch
+        except ImportError:
+            self.message.show_message("Printing is not available yet.", error=True)
+            return
+        self.batch = print_batch(self, self.context, "delivery_note")
 
     def print_selected_notes(self) -> None:
         ids = self._printable_notes()
