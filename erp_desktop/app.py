@@ -22,7 +22,14 @@ from erp_desktop.widgets import describe_error
 log = logging.getLogger(__name__)
 
 RESOURCES = Path(__file__).resolve().parent.parent / "resources"
-CJK_FAMILIES = ("Microsoft YaHei", "WenQuanYi Micro Hei", "Noto Sans CJK SC", "PingFang SC", "SimHei", "Source Han Sans SC")
+CJK_FAMILIES = (
+    "Microsoft YaHei",
+    "WenQuanYi Micro Hei",
+    "Noto Sans CJK SC",
+    "PingFang SC",
+    "SimHei",
+    "Source Han Sans SC",
+)
 
 
 def make_application(argv: list[str] | None = None) -> QApplication:
@@ -76,8 +83,7 @@ class Application(QObject):
             raise SystemExit(3) from None
         server = None if choice.embedded else choice.url
         if choice.embedded:
-            self.prepare_ops.run(self._prepare_private, on_done=self._private_prepared,
-                                 on_error=self._private_failed)
+            self.prepare_ops.run(self._prepare_private, on_done=self._private_prepared, on_error=self._private_failed)
         else:
             self.private_ready = True
         if self.args.role:
@@ -85,8 +91,9 @@ class Application(QObject):
 
             role = self.args.role.lower()
             if role not in permissions.WINDOWS:
-                QMessageBox.critical(None, "Role", f"There is no role {role}; choose one of "
-                                                   f"{', '.join(permissions.WINDOWS)}.")
+                QMessageBox.critical(
+                    None, "Role", f"There is no role {role}; choose one of {', '.join(permissions.WINDOWS)}."
+                )
                 raise SystemExit(2)
             self._login(Credentials(server, demo_login(role), DEMO_PASSWORD))
             return
@@ -132,14 +139,23 @@ class Application(QObject):
                 self.dialog.set_busy("Starting the private database…")
             return
         if creds.server is None and self.private is None:
-            message = describe_error(self.private_error) if self.private_error else "The private database is not running."
+            message = (
+                describe_error(self.private_error) if self.private_error else "The private database is not running."
+            )
             self._login_failed(RuntimeError(message))
             return
         from server_db.bootstrap import login
 
         private_url = self.private.url if self.private is not None else None
-        self.prepare_ops.run(login, creds.server, creds.user, creds.password, private_url=private_url,
-                             on_done=lambda result: self._logged_in(creds, result), on_error=self._login_failed)
+        self.prepare_ops.run(
+            login,
+            creds.server,
+            creds.user,
+            creds.password,
+            private_url=private_url,
+            on_done=lambda result: self._logged_in(creds, result),
+            on_error=self._login_failed,
+        )
 
     def _login_failed(self, exc: BaseException) -> None:
         message = str(exc) if isinstance(exc, RuntimeError) else describe_error(exc)

@@ -25,8 +25,15 @@ class ClientContext:
     windows: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
-    def create(cls, database: Database, identity: Identity, *, server_label: str = "",
-               parent: QObject | None = None, start_live: bool = True) -> ClientContext:
+    def create(
+        cls,
+        database: Database,
+        identity: Identity,
+        *,
+        server_label: str = "",
+        parent: QObject | None = None,
+        start_live: bool = True,
+    ) -> ClientContext:
         operations = Operations(database, parent=parent)
         live = LiveUpdates(database.url, operations, parent=parent)
         context = cls(database, identity, operations, live, server_label)

@@ -10,13 +10,29 @@ from server_db.states import label
 
 STATE_COLOURS = {
     # sales order stages, from waiting to done
-    "draft": "#9e9e9e", "confirmed": "#5c6bc0", "in_fulfilment": "#f9a825", "ready": "#43a047",
-    "partially_shipped": "#26a69a", "shipped": "#00897b", "invoiced": "#1e88e5", "paid": "#6d4c41",
-    "closed": "#757575", "cancelled": "#bdbdbd",
+    "draft": "#9e9e9e",
+    "confirmed": "#5c6bc0",
+    "in_fulfilment": "#f9a825",
+    "ready": "#43a047",
+    "partially_shipped": "#26a69a",
+    "shipped": "#00897b",
+    "invoiced": "#1e88e5",
+    "paid": "#6d4c41",
+    "closed": "#757575",
+    "cancelled": "#bdbdbd",
     # other documents
-    "open": "#f9a825", "ordered": "#5c6bc0", "received": "#43a047", "sent": "#5c6bc0",
-    "partially_received": "#26a69a", "planned": "#9e9e9e", "released": "#5c6bc0", "in_progress": "#f9a825",
-    "done": "#43a047", "picked": "#f9a825", "posted": "#1e88e5", "partially_paid": "#26a69a",
+    "open": "#f9a825",
+    "ordered": "#5c6bc0",
+    "received": "#43a047",
+    "sent": "#5c6bc0",
+    "partially_received": "#26a69a",
+    "planned": "#9e9e9e",
+    "released": "#5c6bc0",
+    "in_progress": "#f9a825",
+    "done": "#43a047",
+    "picked": "#f9a825",
+    "posted": "#1e88e5",
+    "partially_paid": "#26a69a",
 }
 LATE_COLOUR = "#e53935"
 

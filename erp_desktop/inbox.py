@@ -24,10 +24,16 @@ def inbox_message(event: Event, department: str) -> str | None:
         if department in ("sales", "supervisor") and changed and state in ("ready", "shipped", "closed", "cancelled"):
             return f"{number} is {label(state)}"
         if department in ("sales", "supervisor") and event.event_type == "updated" and late:
-            return f"{number} is late: estimated {event.payload.get('estimated_ship_date')}, " \
-                   f"promised {event.payload.get('promised_date')}"
-        if department in ("warehouse", "purchasing", "production", "finance", "supervisor") and changed \
-                and state == "confirmed" and event.old_state == "draft":
+            return (
+                f"{number} is late: estimated {event.payload.get('estimated_ship_date')}, "
+                f"promised {event.payload.get('promised_date')}"
+            )
+        if (
+            department in ("warehouse", "purchasing", "production", "finance", "supervisor")
+            and changed
+            and state == "confirmed"
+            and event.old_state == "draft"
+        ):
             return f"{number} confirmed by {event.actor}" if department == "supervisor" else None
         return None
     if kind == "purchase_request" and department == "purchasing" and event.event_type == "created":

@@ -74,8 +74,9 @@ class LiveUpdates(QObject):
             return
         self._connecting = True
         # connecting may take seconds when the server is away: never on the GUI thread
-        self.operations.run(self.listener.connect, raw=True, on_done=self._connected, on_error=self._connect_failed,
-                            owner=self)
+        self.operations.run(
+            self.listener.connect, raw=True, on_done=self._connected, on_error=self._connect_failed, owner=self
+        )
 
     def _connected(self, _result: object) -> None:
         self._connecting = False

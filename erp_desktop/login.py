@@ -70,8 +70,9 @@ class LoginDialog(QDialog):
         self.hint = QLabel(self)
         self.hint.setWordWrap(True)
         self.hint.setStyleSheet("color: #666;")
-        self.hint.setText("Demo users: " + ", ".join(demo_login(d) for d in DEPARTMENTS)
-                          + f" — password <b>{DEMO_PASSWORD}</b>")
+        self.hint.setText(
+            "Demo users: " + ", ".join(demo_login(d) for d in DEPARTMENTS) + f" — password <b>{DEMO_PASSWORD}</b>"
+        )
         layout.addWidget(self.hint)
         self.status = QLabel(self)
         self.status.setObjectName("status")
@@ -79,8 +80,9 @@ class LoginDialog(QDialog):
         layout.addWidget(self.status)
         self.message = MessageBar(self)
         layout.addWidget(self.message)
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel,
-                                        self)
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
+        )
         self.login_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
         self.login_button.setText("&Log in")
         self.buttons.accepted.connect(self._submit)

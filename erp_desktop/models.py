@@ -44,8 +44,9 @@ class Column:
 
 
 class RecordTableModel(QAbstractTableModel):
-    def __init__(self, columns: Sequence[Column], *, key: str = "id", extra_fields: Sequence[str] = (),
-                 parent: Any = None) -> None:
+    def __init__(
+        self, columns: Sequence[Column], *, key: str = "id", extra_fields: Sequence[str] = (), parent: Any = None
+    ) -> None:
         super().__init__(parent)
         self.columns = list(columns)
         self.key = key
@@ -143,8 +144,10 @@ class RecordTableModel(QAbstractTableModel):
         old_keys = [row[0] for row in self._rows]
         self._sort_rows(column, order)
         persistent = self.persistentIndexList()
-        moved = [self.index(self._index[old_keys[p.row()]], p.column()) if 0 <= p.row() < len(old_keys) else p
-                 for p in persistent]
+        moved = [
+            self.index(self._index[old_keys[p.row()]], p.column()) if 0 <= p.row() < len(old_keys) else p
+            for p in persistent
+        ]
         self.changePersistentIndexList(persistent, moved)
         self.layoutChanged.emit()
 
@@ -183,8 +186,10 @@ class RecordTableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ToolTipRole:
             return column.tooltip or column.title
         if role == Qt.ItemDataRole.TextAlignmentRole:
-            return int((Qt.AlignmentFlag.AlignRight if column.right_aligned else Qt.AlignmentFlag.AlignLeft)
-                       | Qt.AlignmentFlag.AlignVCenter)
+            return int(
+                (Qt.AlignmentFlag.AlignRight if column.right_aligned else Qt.AlignmentFlag.AlignLeft)
+                | Qt.AlignmentFlag.AlignVCenter
+            )
         return None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
@@ -209,8 +214,10 @@ class RecordTableModel(QAbstractTableModel):
         if role == RecordRole:
             return values[0]
         if role == Qt.ItemDataRole.TextAlignmentRole:
-            return int((Qt.AlignmentFlag.AlignRight if column.right_aligned else Qt.AlignmentFlag.AlignLeft)
-                       | Qt.AlignmentFlag.AlignVCenter)
+            return int(
+                (Qt.AlignmentFlag.AlignRight if column.right_aligned else Qt.AlignmentFlag.AlignLeft)
+                | Qt.AlignmentFlag.AlignVCenter
+            )
         if role == Qt.ItemDataRole.ForegroundRole:
             if column.kind == "state" and value in fmt.STATE_COLOURS:
                 return QBrush(QColor(fmt.STATE_COLOURS[value]).darker(130))
@@ -223,11 +230,10 @@ class RecordTableModel(QAbstractTableModel):
                 return QBrush(QColor(255, 236, 130, int(40 + 180 * strength)))
             style = self._style(index.row())
             return QBrush(QColor(style[0])) if style[0] else None
-        if role == Qt.ItemDataRole.FontRole:
-            if self._style(index.row())[2]:
-                font = QFont()
-                font.setBold(True)
-                return font
+        if role == Qt.ItemDataRole.FontRole and self._style(index.row())[2]:
+            font = QFont()
+            font.setBold(True)
+            return font
         if role == Qt.ItemDataRole.ToolTipRole and column.kind == "text" and value and len(str(value)) > 30:
             return str(value)
         return None
@@ -251,8 +257,11 @@ class RecordTableModel(QAbstractTableModel):
                 del self._flash[key]
             position = self._index.get(key)
             if position is not None:
-                self.dataChanged.emit(self.index(position, 0), self.index(position, len(self.columns) - 1),
-                                      [Qt.ItemDataRole.BackgroundRole])
+                self.dataChanged.emit(
+                    self.index(position, 0),
+                    self.index(position, len(self.columns) - 1),
+                    [Qt.ItemDataRole.BackgroundRole],
+                )
         if not self._flash:
             self._flash_timer.stop()
 

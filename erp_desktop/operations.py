@@ -29,8 +29,15 @@ class _Relay(QObject):
 
 
 class _Job(QRunnable):
-    def __init__(self, database: Database | None, function: Callable[..., Any], args: tuple, kwargs: dict,
-                 relay: _Relay, raw: bool) -> None:
+    def __init__(
+        self,
+        database: Database | None,
+        function: Callable[..., Any],
+        args: tuple,
+        kwargs: dict,
+        relay: _Relay,
+        raw: bool,
+    ) -> None:
         super().__init__()
         self.database = database
         self.function = function
@@ -67,9 +74,16 @@ class Operations(QObject):
         self._running = 0
         self._relays: set[_Relay] = set()
 
-    def run(self, function: Callable[..., Any], *args: Any, on_done: Callable[[Any], None] | None = None,
-            on_error: Callable[[BaseException], None] | None = None, owner: QObject | None = None,
-            raw: bool = False, **kwargs: Any) -> None:
+    def run(
+        self,
+        function: Callable[..., Any],
+        *args: Any,
+        on_done: Callable[[Any], None] | None = None,
+        on_error: Callable[[BaseException], None] | None = None,
+        owner: QObject | None = None,
+        raw: bool = False,
+        **kwargs: Any,
+    ) -> None:
         """Run `function(session, *args, **kwargs)` in its own transaction on a worker thread (or, with
         raw=True, `function(*args, **kwargs)` as it is). `on_done(result)` / `on_error(exception)` run on
         the GUI thread; without on_error the error goes to the `error` signal."""
@@ -118,7 +132,10 @@ def _alive(owner: QObject | None) -> bool:
 
 
 def _log_unexpected(exc: BaseException) -> None:
-    from server_db.errors import DomainError
+    from server_db.errors import DatabaseUnavailable, DomainError
+    from server_db.events import ListenerDisconnected
 
-    if not isinstance(exc, DomainError):
+    if isinstance(exc, (ListenerDisconnected, DatabaseUnavailable)):
+        log.info("database not reachable: %s", exc)  # the window says 'reconnecting'; no trace needed
+    elif not isinstance(exc, DomainError):
         log.error("operation failed: %s", getattr(exc, "__traceback_text__", repr(exc)))

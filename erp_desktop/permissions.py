@@ -7,8 +7,9 @@ DUTIES: dict[str, frozenset[str]] = {
     "sales": frozenset({"enter_orders", "confirm_orders", "cancel_orders", "edit_customers"}),
     "warehouse": frozenset({"pick", "ship", "receive", "adjust_stock", "print_delivery_notes"}),
     "purchasing": frozenset({"create_purchase_orders", "send_purchase_orders", "edit_suppliers"}),
-    "production": frozenset({"release_production", "schedule_production", "report_progress", "complete_production",
-                             "cancel_production"}),
+    "production": frozenset(
+        {"release_production", "schedule_production", "report_progress", "complete_production", "cancel_production"}
+    ),
     "finance": frozenset({"invoice", "record_payments", "credit_notes", "print_invoices", "edit_credit_terms"}),
     "supervisor": frozenset({"read_audit"}),
     "admin": frozenset({"manage_users", "edit_master_data", "read_audit"}),

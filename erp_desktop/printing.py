@@ -60,8 +60,7 @@ would be a 550 MB image; at 300 dpi it is 35 MB and prints text crisply."""
 CANCELLED_TEXT = "Printing cancelled; nothing was recorded as printed."
 
 
-def open_print_preview(parent: QWidget, context: ClientContext, kind: str,
-                       ids: Sequence[int]) -> PrintPreviewDialog:
+def open_print_preview(parent: QWidget, context: ClientContext, kind: str, ids: Sequence[int]) -> PrintPreviewDialog:
     """Record and render the documents off the GUI thread and show them in a non-modal preview."""
     dialog = PrintPreviewDialog(context, kind, parent, expected=len(ids))
     dialog.show()
@@ -69,8 +68,7 @@ def open_print_preview(parent: QWidget, context: ClientContext, kind: str,
     return dialog
 
 
-def print_batch(parent: QWidget, context: ClientContext, kind: str,
-                ids: Sequence[int] | None = None) -> BatchPrint:
+def print_batch(parent: QWidget, context: ClientContext, kind: str, ids: Sequence[int] | None = None) -> BatchPrint:
     """Print the chosen documents, or every one not printed yet, with progress and a working Cancel; the
     preview opens with the one combined PDF at the end."""
     batch = BatchPrint(parent, context, kind, ids)
@@ -98,8 +96,13 @@ def tell(parent: QWidget | None, text: str, *, error: bool = False) -> None:
     if isinstance(bar, MessageBar):
         bar.show_message(text, error=error)
         return
-    box = QMessageBox(QMessageBox.Icon.Warning if error else QMessageBox.Icon.Information, "Printing", text,
-                      QMessageBox.StandardButton.Ok, parent)
+    box = QMessageBox(
+        QMessageBox.Icon.Warning if error else QMessageBox.Icon.Information,
+        "Printing",
+        text,
+        QMessageBox.StandardButton.Ok,
+        parent,
+    )
     box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     box.open()
 
@@ -123,8 +126,13 @@ class RenderJob(QObject):
         self.requests = requests
         self.cancel_requested = threading.Event()
 
-    def start(self, owner: QObject, on_done: Callable[[documents.PrintResult], None],
-              on_cancelled: Callable[[], None], on_error: Callable[[BaseException], None]) -> None:
+    def start(
+        self,
+        owner: QObject,
+        on_done: Callable[[documents.PrintResult], None],
+        on_cancelled: Callable[[], None],
+        on_error: Callable[[BaseException], None],
+    ) -> None:
         def finished(result: Any) -> None:
             if isinstance(result, _Cancelled):
                 on_cancelled()
@@ -160,8 +168,9 @@ class PrintFailed(Exception):
     """The printer refused the job; the message says so in a sentence."""
 
 
-def paint_pages(pdf: bytes, printer: QPrinter, pages: Sequence[int],
-                progress: Callable[[int, int], None] = lambda done, total: None) -> int:
+def paint_pages(
+    pdf: bytes, printer: QPrinter, pages: Sequence[int], progress: Callable[[int, int], None] = lambda done, total: None
+) -> int:
     """Paint the PDF's pages on the printer, one page per sheet, scaled to fit the paper. Runs on a worker
     thread (painting on a QPrinter is allowed there); returns how many pages were printed."""
     document = QPdfDocument()
@@ -174,24 +183,29 @@ def paint_pages(pdf: bytes, printer: QPrinter, pages: Sequence[int],
     printer.setFullPage(True)  # the PDF pages carry their own margins
     painter = QPainter()
     if not painter.begin(printer):
-        raise PrintFailed(f"The printer {printer.printerName() or printer.outputFileName()!r} could not be "
-                          "started; check that it is switched on and try again.")
+        raise PrintFailed(
+            f"The printer {printer.printerName() or printer.outputFileName()!r} could not be "
+            "started; check that it is switched on and try again."
+        )
     try:
         dpi = min(printer.resolution(), MAX_PRINT_DPI)
         paper = printer.paperRect(QPrinter.Unit.DevicePixel)
         for done, page in enumerate(pages):
             progress(done, len(pages))
             if done and not printer.newPage():
-                raise PrintFailed("The printer stopped after "
-                                  f"{done} page{'s' if done != 1 else ''}.")
+                raise PrintFailed(f"The printer stopped after {done} page{'s' if done != 1 else ''}.")
             points = document.pagePointSize(page)
-            image = document.render(page, QSize(round(points.width() * dpi / 72),
-                                                round(points.height() * dpi / 72)))
+            image = document.render(page, QSize(round(points.width() * dpi / 72), round(points.height() * dpi / 72)))
             image = _on_white(image)  # printer drivers handle opaque images best
             image_size = image.size().toSizeF()
             fitted = image_size.scaled(paper.size(), Qt.AspectRatioMode.KeepAspectRatio)
-            target = QRectF(QPointF(paper.left() + (paper.width() - fitted.width()) / 2,
-                                    paper.top() + (paper.height() - fitted.height()) / 2), fitted)
+            target = QRectF(
+                QPointF(
+                    paper.left() + (paper.width() - fitted.width()) / 2,
+                    paper.top() + (paper.height() - fitted.height()) / 2,
+                ),
+                fitted,
+            )
             painter.drawImage(target, image)
         progress(len(pages), len(pages))
     finally:
@@ -236,8 +250,7 @@ class PrintPreviewDialog(QDialog):
 
     ZOOM_STEP = 1.25
 
-    def __init__(self, context: ClientContext, kind: str, parent: QWidget | None = None, *,
-                 expected: int = 1) -> None:
+    def __init__(self, context: ClientContext, kind: str, parent: QWidget | None = None, *, expected: int = 1) -> None:
         super().__init__(parent)
         self.context = context
         self.kind = kind
@@ -269,8 +282,7 @@ class PrintPreviewDialog(QDialog):
         self.zoom_label.setMinimumWidth(64)
         self.zoom_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.zoom_in_button = self._tool_button("+", "Zoom in (Ctrl++)", self.zoom_in)
-        self.fit_button = self._tool_button("Fit width", "Fit the page to the window width (Ctrl+0)",
-                                            self.fit_width)
+        self.fit_button = self._tool_button("Fit width", "Fit the page to the window width (Ctrl+0)", self.fit_width)
         self.fit_button.setCheckable(True)
         self.fit_button.setChecked(True)
         for widget in (self.zoom_out_button, self.zoom_label, self.zoom_in_button, self.fit_button):
@@ -330,12 +342,14 @@ class PrintPreviewDialog(QDialog):
         self.buttons.rejected.connect(self.reject)
         self.print_button.setDefault(True)
         layout.addWidget(self.buttons)
-        for keys, slot in ((QKeySequence.StandardKey.Print, self.open_print_dialog),
-                           (QKeySequence.StandardKey.Save, self.open_save_dialog),
-                           (QKeySequence.StandardKey.ZoomIn, self.zoom_in),
-                           ("Ctrl+=", self.zoom_in),
-                           (QKeySequence.StandardKey.ZoomOut, self.zoom_out),
-                           ("Ctrl+0", self.fit_width)):
+        for keys, slot in (
+            (QKeySequence.StandardKey.Print, self.open_print_dialog),
+            (QKeySequence.StandardKey.Save, self.open_save_dialog),
+            (QKeySequence.StandardKey.ZoomIn, self.zoom_in),
+            ("Ctrl+=", self.zoom_in),
+            (QKeySequence.StandardKey.ZoomOut, self.zoom_out),
+            ("Ctrl+0", self.fit_width),
+        ):
             QShortcut(QKeySequence(keys), self, activated=slot)
         self._update_buttons()
 
@@ -482,8 +496,11 @@ class PrintPreviewDialog(QDialog):
         self.zoom_label.setText(f"{round(self._effective_zoom() * 100)} %" if self.pdf is not None else "")
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if watched is self.view.viewport() and event.type() == QEvent.Type.Resize \
-                and self.view.zoomMode() == QPdfView.ZoomMode.FitToWidth:
+        if (
+            watched is self.view.viewport()
+            and event.type() == QEvent.Type.Resize
+            and self.view.zoomMode() == QPdfView.ZoomMode.FitToWidth
+        ):
             self._show_zoom()  # fitting to the width changes the zoom as the window is resized
         return super().eventFilter(watched, event)
 
@@ -529,25 +546,27 @@ class PrintPreviewDialog(QDialog):
 
         def done(count: int) -> None:
             self._print_finished()
-            where = printer.outputFileName() if printer.outputFormat() == QPrinter.OutputFormat.PdfFormat \
+            where = (
+                printer.outputFileName()
+                if printer.outputFormat() == QPrinter.OutputFormat.PdfFormat
                 else printer.printerName()
-            self.message.show_message(
-                f"{count} page{'s' if count != 1 else ''} sent to {where or 'the printer'}.")
+            )
+            self.message.show_message(f"{count} page{'s' if count != 1 else ''} sent to {where or 'the printer'}.")
             self.printed.emit(count)
 
         def failed(exc: BaseException) -> None:
             self._print_finished()
             self.message.show_message(str(exc) if isinstance(exc, PrintFailed) else describe(exc), error=True)
 
-        self.context.operations.run(paint_pages, pdf, printer, pages, relay.progress.emit, raw=True,
-                                    on_done=done, on_error=failed, owner=self)
+        self.context.operations.run(
+            paint_pages, pdf, printer, pages, relay.progress.emit, raw=True, on_done=done, on_error=failed, owner=self
+        )
 
     def _printing(self, done: int, total: int) -> None:
         if total > 1:  # a single page needs no progress bar
             self.progress.setRange(0, total)
             self.progress.setValue(done)
-            self.progress.setFormat(f"Printing page {min(done + 1, total)} of {total}…" if done < total
-                                    else "Printed")
+            self.progress.setFormat(f"Printing page {min(done + 1, total)} of {total}…" if done < total else "Printed")
             self.progress.show()
 
     def _print_finished(self) -> None:
@@ -568,8 +587,7 @@ class PrintPreviewDialog(QDialog):
             return None
         folder = Path(QDir.homePath()) / "Documents"
         start = folder if folder.is_dir() else Path(QDir.homePath())
-        dialog = QFileDialog(self, "Save as PDF", str(start / self.suggested_file_name()),
-                             "PDF files (*.pdf)")
+        dialog = QFileDialog(self, "Save as PDF", str(start / self.suggested_file_name()), "PDF files (*.pdf)")
         dialog.setObjectName("saveDialog")
         dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
         dialog.setDefaultSuffix("pdf")
@@ -589,9 +607,14 @@ class PrintPreviewDialog(QDialog):
             self.message.show_message(f"Saved {Path(path).name} in {Path(path).parent}.")
             self.saved.emit(path)
 
-        self.context.operations.run(Path(path).write_bytes, pdf, raw=True, on_done=done,
-                                    on_error=lambda exc: self.message.show_message(describe(exc), error=True),
-                                    owner=self)
+        self.context.operations.run(
+            Path(path).write_bytes,
+            pdf,
+            raw=True,
+            on_done=done,
+            on_error=lambda exc: self.message.show_message(describe(exc), error=True),
+            owner=self,
+        )
 
 
 # -- batch printing -------------------------------------------------------------------------------------
@@ -603,20 +626,17 @@ class BatchPrint(QObject):
     finished = Signal(object)  # the PrintPreviewDialog, or None if cancelled or refused
     progressed = Signal(str)  # the progress dialog's new label, on the GUI thread
 
-    def __init__(self, parent: QWidget, context: ClientContext, kind: str,
-                 ids: Sequence[int] | None = None) -> None:
+    def __init__(self, parent: QWidget, context: ClientContext, kind: str, ids: Sequence[int] | None = None) -> None:
         super().__init__(parent)
         self.parent_widget = parent
         self.context = context
         self.kind = kind
-        self.requests: Any = (documents.Unprinted(kind) if ids is None
-                              else [(kind, document_id) for document_id in ids])
+        self.requests: Any = documents.Unprinted(kind) if ids is None else [(kind, document_id) for document_id in ids]
         self.preview: PrintPreviewDialog | None = None
         self.outcome = ""  # "printed", "cancelled" or the error sentence
         self.job = RenderJob(context, self.requests)
         self.job.progress.connect(self._progress)
-        what = (plural(len(ids), kind) if ids is not None
-                else f"the unprinted {documents.KIND_LABELS.get(kind, kind)}s")
+        what = plural(len(ids), kind) if ids is not None else f"the unprinted {documents.KIND_LABELS.get(kind, kind)}s"
         self.dialog = QProgressDialog(f"Preparing {what}…", "Cancel", 0, 0, parent)
         self.dialog.setObjectName("batchProgress")
         self.dialog.setWindowTitle(f"Printing {what}")
@@ -655,8 +675,7 @@ class BatchPrint(QObject):
     def _done(self, result: documents.PrintResult) -> None:
         self._close_progress()
         self.outcome = "printed"
-        self.preview = PrintPreviewDialog(self.context, self.kind, self.parent_widget,
-                                          expected=len(result.printed))
+        self.preview = PrintPreviewDialog(self.context, self.kind, self.parent_widget, expected=len(result.printed))
         self.preview.show()
         self.preview.show_result(result)
         self.finished.emit(self.preview)

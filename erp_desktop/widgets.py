@@ -68,7 +68,8 @@ class MessageBar(QFrame):
         self.setProperty("error", error)
         self.setStyleSheet(
             "QFrame#messageBar { background: %s; border: 1px solid %s; border-radius: 4px; }"
-            % (("#fdecea", "#e57373") if error else ("#e8f5e9", "#81c784")))
+            % (("#fdecea", "#e57373") if error else ("#e8f5e9", "#81c784"))
+        )
         self.label.setText(text)
         self.show()
         self._timer.stop()
@@ -89,8 +90,9 @@ class FilterBar(QWidget):
     search_changed = Signal(str)
     state_changed = Signal(object)  # a state, or None for all
 
-    def __init__(self, states: Sequence[str] = (), *, placeholder: str = "Search (Ctrl+F)",
-                 parent: QWidget | None = None) -> None:
+    def __init__(
+        self, states: Sequence[str] = (), *, placeholder: str = "Search (Ctrl+F)", parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -121,9 +123,16 @@ class RecordTable(QTableView):
     current_changed = Signal(object)  # the id of the current record, or None
     activated_id = Signal(object)
 
-    def __init__(self, columns: Sequence[Column], *, key: str = "id", extra_fields: Sequence[str] = (),
-                 sort: tuple[int, Qt.SortOrder] | None = (0, Qt.SortOrder.DescendingOrder),
-                 fast_sort: bool = False, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        columns: Sequence[Column],
+        *,
+        key: str = "id",
+        extra_fields: Sequence[str] = (),
+        sort: tuple[int, Qt.SortOrder] | None = (0, Qt.SortOrder.DescendingOrder),
+        fast_sort: bool = False,
+        parent: QWidget | None = None,
+    ) -> None:
         """`sort`: the initial sort column and order (newest first by default); None keeps the query's order
         until the person clicks a header."""
         super().__init__(parent)
@@ -181,14 +190,18 @@ class RecordTable(QTableView):
         if not index.isValid():
             return False
         self.selectionModel().setCurrentIndex(
-            index, QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows)
+            index, QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows
+        )
         self.scrollTo(index)
         return True
 
     def connect_filter(self, bar: FilterBar, state_field: str = "state") -> None:
         bar.search_changed.connect(self.proxy.set_search)
-        bar.state_changed.connect(lambda state: self.proxy.set_predicate(
-            None if state is None else (lambda record: record.get(state_field) == state), name="state"))
+        bar.state_changed.connect(
+            lambda state: self.proxy.set_predicate(
+                None if state is None else (lambda record: record.get(state_field) == state), name="state"
+            )
+        )
 
 
 class InboxDock(QDockWidget):
@@ -229,8 +242,10 @@ class Tile(QFrame):
     def __init__(self, title: str, colour: str = "#1e88e5", parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("tile")
-        self.setStyleSheet(f"QFrame#tile {{ background: white; border: 1px solid #ddd; border-left: 6px solid {colour};"
-                           " border-radius: 6px; }")
+        self.setStyleSheet(
+            f"QFrame#tile {{ background: white; border: 1px solid #ddd; border-left: 6px solid {colour};"
+            " border-radius: 6px; }"
+        )
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 8, 12, 8)
         self.value = QLabel("–", self)
@@ -265,14 +280,20 @@ def ask_reason(parent: QWidget, title: str, prompt: str) -> str | None:
 
 
 def confirm(parent: QWidget, title: str, text: str, *, destructive: bool = False) -> bool:
-    box = QMessageBox(QMessageBox.Icon.Warning if destructive else QMessageBox.Icon.Question, title, text,
-                      QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, parent)
+    box = QMessageBox(
+        QMessageBox.Icon.Warning if destructive else QMessageBox.Icon.Question,
+        title,
+        text,
+        QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+        parent,
+    )
     box.setDefaultButton(QMessageBox.StandardButton.No if destructive else QMessageBox.StandardButton.Yes)
     return box.exec() == QMessageBox.StandardButton.Yes
 
 
-def ask_number(parent: QWidget, title: str, label: str, value: float, minimum: float, maximum: float,
-               decimals: int = 0) -> float | None:
+def ask_number(
+    parent: QWidget, title: str, label: str, value: float, minimum: float, maximum: float, decimals: int = 0
+) -> float | None:
     number, ok = QInputDialog.getDouble(parent, title, label, value, minimum, maximum, decimals)
     return number if ok else None
 

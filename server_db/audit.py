@@ -22,16 +22,42 @@ Row = dict[str, Any]
 
 # the tables the audit triggers watch (migrations/sql/r0001/05_audit.sql, r0002/01_roles.sql)
 AUDITED_TABLES = (
-    "sales_orders", "sales_order_lines", "reservations", "purchase_requests", "purchase_orders",
-    "purchase_order_lines", "production_orders", "production_components", "delivery_notes",
-    "delivery_note_lines", "invoices", "invoice_lines", "payments", "stock_moves", "customers", "suppliers",
-    "products", "bom_lines", "warehouses", "work_centres", "company", "users",
+    "sales_orders",
+    "sales_order_lines",
+    "reservations",
+    "purchase_requests",
+    "purchase_orders",
+    "purchase_order_lines",
+    "production_orders",
+    "production_components",
+    "delivery_notes",
+    "delivery_note_lines",
+    "invoices",
+    "invoice_lines",
+    "payments",
+    "stock_moves",
+    "customers",
+    "suppliers",
+    "products",
+    "bom_lines",
+    "warehouses",
+    "work_centres",
+    "company",
+    "users",
 )
 
 # the tables one sales order's history is told from
 ORDER_TABLES = (
-    "sales_orders", "sales_order_lines", "reservations", "purchase_requests", "production_orders",
-    "delivery_notes", "delivery_note_lines", "invoices", "invoice_lines", "payments",
+    "sales_orders",
+    "sales_order_lines",
+    "reservations",
+    "purchase_requests",
+    "production_orders",
+    "delivery_notes",
+    "delivery_note_lines",
+    "invoices",
+    "invoice_lines",
+    "payments",
 )
 
 _COLUMNS = "id, at, actor, table_name, row_id, action, before::text AS before, after::text AS after"
@@ -83,8 +109,11 @@ def changed_keys(before: dict[str, Any] | None, after: dict[str, Any] | None) ->
     """{key: [before, after]} for the keys an update changed; empty for inserts and deletes."""
     if before is None or after is None:
         return {}
-    return {key: [before.get(key), after.get(key)] for key in dict.fromkeys([*before, *after])
-            if before.get(key) != after.get(key)}
+    return {
+        key: [before.get(key), after.get(key)]
+        for key in dict.fromkeys([*before, *after])
+        if before.get(key) != after.get(key)
+    }
 
 
 def _audit_row(row: Any) -> Row:
@@ -103,8 +132,14 @@ def order_audit(session: Session, order_id: int) -> list[Row]:
     return [_audit_row(row) for row in rows.mappings()]
 
 
-def recent_audit(session: Session, limit: int = 200, table: str | None = None, actor: str | None = None,
-                 *, tables: Sequence[str] | None = None) -> list[Row]:
+def recent_audit(
+    session: Session,
+    limit: int = 200,
+    table: str | None = None,
+    actor: str | None = None,
+    *,
+    tables: Sequence[str] | None = None,
+) -> list[Row]:
     """The latest audit rows, newest first; optionally of one table and/or one person."""
     params: dict[str, Any] = {"limit": max(1, min(int(limit), 10_000))}
     where = []
@@ -117,14 +152,17 @@ def recent_audit(session: Session, limit: int = 200, table: str | None = None, a
     if actor:
         where.append("actor = :actor")
         params["actor"] = actor.strip()
-    sql = (f"SELECT {_COLUMNS} FROM erp.audit_log WHERE {' AND '.join(where) or 'true'}"
-           " ORDER BY id DESC LIMIT :limit")
+    sql = f"SELECT {_COLUMNS} FROM erp.audit_log WHERE {' AND '.join(where) or 'true'} ORDER BY id DESC LIMIT :limit"
     return [_audit_row(row) for row in session.execute(text(sql), params).mappings()]
 
 
 def audit_actors(session: Session) -> list[str]:
     """Names for the person filter: the ERP users and whoever else wrote lately (psql, imports)."""
-    return list(session.execute(text(
-        "SELECT login FROM erp.users UNION"
-        " SELECT actor FROM (SELECT actor FROM erp.audit_log ORDER BY id DESC LIMIT 5000) latest ORDER BY 1"
-    )).scalars())
+    return list(
+        session.execute(
+            text(
+                "SELECT login FROM erp.users UNION"
+                " SELECT actor FROM (SELECT actor FROM erp.audit_log ORDER BY id DESC LIMIT 5000) latest ORDER BY 1"
+            )
+        ).scalars()
+    )

@@ -35,8 +35,9 @@ class OpenDatabase:
             self.server = None
 
 
-def open_database(cli_url: str | None = None, *, upgrade: bool = False, load_demo: bool = True,
-                  application_name: str = "erp-desktop") -> OpenDatabase:
+def open_database(
+    cli_url: str | None = None, *, upgrade: bool = False, load_demo: bool = True, application_name: str = "erp-desktop"
+) -> OpenDatabase:
     """Connect to the chosen database. The embedded one is ours, so its schema is upgraded on the spot;
     a shared server's schema must already match (`upgrade=True` is `db upgrade`)."""
     choice = choose_database(cli_url)
@@ -72,8 +73,14 @@ def open_database(cli_url: str | None = None, *, upgrade: bool = False, load_dem
     return OpenDatabase(database, choice)
 
 
-def login(server: str | None, user: str, password: str, *, private_url: str | None = None,
-          application_name: str = "erp-desktop") -> tuple[Database, Identity, str]:
+def login(
+    server: str | None,
+    user: str,
+    password: str,
+    *,
+    private_url: str | None = None,
+    application_name: str = "erp-desktop",
+) -> tuple[Database, Identity, str]:
     """Connect as a person: to `server` (a URL), or with None to the private database at `private_url`.
     Returns the database handle, who they are, and a label for the server. Every refusal is a sentence."""
     from sqlalchemy.engine import make_url

@@ -87,14 +87,25 @@ class Changes:
         return Changes(**{name: getattr(self, name) for name in _KINDS.values()}, events=self.events, id=id)
 
 
-EVENT_COLUMNS = ("id, xid::text, created_at, actor, event_type, sales_order_id, document_type, document_id, "
-                 "document_no, old_state, new_state, payload")
+EVENT_COLUMNS = (
+    "id, xid::text, created_at, actor, event_type, sales_order_id, document_type, document_id, "
+    "document_no, old_state, new_state, payload"
+)
 
 
 def event_from_row(row: Any) -> Event:
     return Event(
-        id=row[0], xid=int(row[1]), created_at=row[2], actor=row[3], event_type=row[4], sales_order_id=row[5],
-        document_type=row[6], document_id=row[7], document_no=row[8], old_state=row[9], new_state=row[10],
+        id=row[0],
+        xid=int(row[1]),
+        created_at=row[2],
+        actor=row[3],
+        event_type=row[4],
+        sales_order_id=row[5],
+        document_type=row[6],
+        document_id=row[7],
+        document_no=row[8],
+        old_state=row[9],
+        new_state=row[10],
         payload=row[11] or {},
     )
 

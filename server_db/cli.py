@@ -16,35 +16,49 @@ EXIT_OK, EXIT_UNEXPECTED, EXIT_USAGE, EXIT_UNAVAILABLE, EXIT_SCHEMA, EXIT_REFUSE
 
 
 def add_commands(subparsers: argparse._SubParsersAction) -> None:
-    db = subparsers.add_parser("db", help="create, upgrade or inspect the database",
-                               description="Create, upgrade or inspect the database schema.")
+    db = subparsers.add_parser(
+        "db",
+        help="create, upgrade or inspect the database",
+        description="Create, upgrade or inspect the database schema.",
+    )
     db_commands = db.add_subparsers(dest="db_command", metavar="{upgrade,status}", required=True)
-    upgrade = db_commands.add_parser("upgrade", help="bring the schema up to this program's version",
-                                     description="Create the schema on an empty database, or upgrade it.")
+    upgrade = db_commands.add_parser(
+        "upgrade",
+        help="bring the schema up to this program's version",
+        description="Create the schema on an empty database, or upgrade it.",
+    )
     upgrade.set_defaults(handler=cmd_db_upgrade)
-    status = db_commands.add_parser("status", help="schema revision, server version, documents per state",
-                                    description="Show the schema revision, the server version and how many "
-                                                "documents are in each state.")
+    status = db_commands.add_parser(
+        "status",
+        help="schema revision, server version, documents per state",
+        description="Show the schema revision, the server version and how many documents are in each state.",
+    )
     status.set_defaults(handler=cmd_db_status)
-    demo = subparsers.add_parser("demo", help="load the demo company (safe to run twice)",
-                                 description="Load the demo company: customers, suppliers, products, stock and "
-                                             "orders in every state. Does nothing if it is already loaded.")
+    demo = subparsers.add_parser(
+        "demo",
+        help="load the demo company (safe to run twice)",
+        description="Load the demo company: customers, suppliers, products, stock and "
+        "orders in every state. Does nothing if it is already loaded.",
+    )
     demo.set_defaults(handler=cmd_demo)
     print_parser = subparsers.add_parser(
-        "print", help="print delivery notes or invoices to a PDF file",
+        "print",
+        help="print delivery notes or invoices to a PDF file",
         description="Print delivery notes or invoices (with credit notes) to one PDF file. The first print "
-                    "of a document is the original; every later print is marked COPY.")
-    print_kinds = print_parser.add_subparsers(dest="print_kind", metavar="{delivery-note,invoice}",
-                                              required=True)
+        "of a document is the original; every later print is marked COPY.",
+    )
+    print_kinds = print_parser.add_subparsers(dest="print_kind", metavar="{delivery-note,invoice}", required=True)
     for name, kind, example, unprinted in (
         ("delivery-note", "delivery_note", "DN-2026-00001", "every shipped delivery note not printed yet"),
         ("invoice", "invoice", "INV-2026-00001", "every posted invoice and credit note not printed yet"),
     ):
         label = name.replace("-", " ")
         command = print_kinds.add_parser(
-            name, help=f"print {label}s by number, or all unprinted ones",
+            name,
+            help=f"print {label}s by number, or all unprinted ones",
             description=f"Print {label}s to a PDF file, each starting on a new page.",
-            epilog=f"Example: python main.py print {name} {example} -o {name}.pdf")
+            epilog=f"Example: python main.py print {name} {example} -o {name}.pdf",
+        )
         command.add_argument("numbers", nargs="*", metavar="NUMBER", help=f"{label} numbers, e.g. {example}")
         command.add_argument("--unprinted", action="store_true", help=unprinted)
         command.add_argument("-o", "--output", required=True, metavar="FILE", help="the PDF file to write")
@@ -114,16 +128,25 @@ def cmd_db_status(args: argparse.Namespace) -> int:
             problems = queries.invariant_violations(session)
         current = migrate.current_revision(db.engine)
         head = migrate.head_revision()
-        print(f"Database: {strip_password(opened.url).replace('postgresql+psycopg2://', 'postgresql://')}"
-              f" ({opened.choice.source})")
+        print(
+            f"Database: {strip_password(opened.url).replace('postgresql+psycopg2://', 'postgresql://')}"
+            f" ({opened.choice.source})"
+        )
         print(f"Server:   PostgreSQL {version}")
         print(f"Schema:   {current}" + (" (up to date)" if current == head else f" (this program needs {head})"))
         print("Documents per state:")
         by_document: dict[str, list[str]] = {}
         for row in counts:
             by_document.setdefault(row["document"], []).append(f"{row['state'].replace('_', ' ')} {row['count']}")
-        for document in ("sales order", "purchase request", "purchase order", "production order", "delivery note",
-                         "invoice", "credit note"):
+        for document in (
+            "sales order",
+            "purchase request",
+            "purchase order",
+            "production order",
+            "delivery note",
+            "invoice",
+            "credit note",
+        ):
             print(f"  {document:<17} {', '.join(sorted(by_document.get(document, []))) or '-'}")
         print("Invariants: " + ("all hold" if not problems else f"{len(problems)} broken"))
         for rule, detail in problems[:20]:
@@ -160,8 +183,11 @@ def cmd_print(args: argparse.Namespace) -> int:
     if not output.parent.is_dir():
         _say(f"The folder {output.parent} does not exist.")
         return EXIT_USAGE
-    requests = (printing.Unprinted(args.document_kind) if args.unprinted
-                else [(args.document_kind, number) for number in args.numbers])
+    requests = (
+        printing.Unprinted(args.document_kind)
+        if args.unprinted
+        else [(args.document_kind, number) for number in args.numbers]
+    )
 
     def print_and_save(session: Session) -> printing.PrintResult:
         # the file is written inside the transaction: no file, no recorded print
@@ -181,8 +207,11 @@ def cmd_print(args: argparse.Namespace) -> int:
     finally:
         opened.close()
     count = len(result.printed)
-    print(f"Printed {count} {label}{'s' if count != 1 else ''} to {output}"
-          + (f" ({result.copies} marked COPY)" if result.copies else "") + ".")
+    print(
+        f"Printed {count} {label}{'s' if count != 1 else ''} to {output}"
+        + (f" ({result.copies} marked COPY)" if result.copies else "")
+        + "."
+    )
     for document in result.printed:
         copy = f"  copy, printed {document.print_count} times" if document.copy else ""
         print(f"  {document.number}{copy}")

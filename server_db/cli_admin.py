@@ -26,60 +26,75 @@ class _UsageError(Exception):
 
 def add_commands(subparsers: argparse._SubParsersAction) -> None:
     user = subparsers.add_parser(
-        "user", help="add, disable, enable or list the people who use the ERP",
+        "user",
+        help="add, disable, enable or list the people who use the ERP",
         description="Manage the people who use the ERP. Each person is a database login in one "
-                    "department. Needs an administrator's rights (the PC's own account on the private "
-                    "database has them).")
-    commands = user.add_subparsers(dest="user_command", required=True,
-                                   metavar="{add,disable,enable,passwd,department,list}")
+        "department. Needs an administrator's rights (the PC's own account on the private "
+        "database has them).",
+    )
+    commands = user.add_subparsers(
+        dest="user_command", required=True, metavar="{add,disable,enable,passwd,department,list}"
+    )
 
     add = commands.add_parser(
-        "add", help="create a user in a department",
+        "add",
+        help="create a user in a department",
         description="Create a user who logs in as LOGIN and works in department D. The password is asked "
-                    "twice, or read from stdin with --password-stdin.",
-        epilog='Example: python main.py user add anna --department sales --name "李安娜"')
-    add.add_argument("login", metavar="LOGIN",
-                     help="2-63 lower-case letters, digits or _, starting with a letter")
+        "twice, or read from stdin with --password-stdin.",
+        epilog='Example: python main.py user add anna --department sales --name "李安娜"',
+    )
+    add.add_argument("login", metavar="LOGIN", help="2-63 lower-case letters, digits or _, starting with a letter")
     add.add_argument("--department", "-d", required=True, metavar="D", help=f"one of {_DEPARTMENT_LIST}")
     add.add_argument("--name", default="", metavar='"FULL NAME"', help="the person's full name")
     _password_option(add)
     add.set_defaults(handler=cmd_user_add)
 
     disable = commands.add_parser(
-        "disable", help="stop a user from logging in; their open sessions end at once",
-        description="Disable a user: no new logins, and every open session of the user ends at once.")
+        "disable",
+        help="stop a user from logging in; their open sessions end at once",
+        description="Disable a user: no new logins, and every open session of the user ends at once.",
+    )
     disable.add_argument("login", metavar="LOGIN")
     disable.set_defaults(handler=cmd_user_disable)
 
-    enable = commands.add_parser("enable", help="let a disabled user log in again",
-                                 description="Let a disabled user log in again.")
+    enable = commands.add_parser(
+        "enable", help="let a disabled user log in again", description="Let a disabled user log in again."
+    )
     enable.add_argument("login", metavar="LOGIN")
     enable.set_defaults(handler=cmd_user_enable)
 
     passwd = commands.add_parser(
-        "passwd", help="set a user's password",
-        description="Set a new password for a user. It is asked twice, or read from stdin with "
-                    "--password-stdin.")
+        "passwd",
+        help="set a user's password",
+        description="Set a new password for a user. It is asked twice, or read from stdin with --password-stdin.",
+    )
     passwd.add_argument("login", metavar="LOGIN")
     _password_option(passwd)
     passwd.set_defaults(handler=cmd_user_passwd)
 
     department = commands.add_parser(
-        "department", help="move a user to another department",
-        description="Move a user to another department; their rights change with it.")
+        "department",
+        help="move a user to another department",
+        description="Move a user to another department; their rights change with it.",
+    )
     department.add_argument("login", metavar="LOGIN")
     department.add_argument("department", metavar="D", help=f"one of {_DEPARTMENT_LIST}")
     department.set_defaults(handler=cmd_user_department)
 
     listing = commands.add_parser(
-        "list", help="list the users, their departments and open sessions",
-        description="List every user: department, active or disabled, open sessions.")
+        "list",
+        help="list the users, their departments and open sessions",
+        description="List every user: department, active or disabled, open sessions.",
+    )
     listing.set_defaults(handler=cmd_user_list)
 
 
 def _password_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--password-stdin", action="store_true",
-                        help="read the password as one line from standard input instead of asking")
+    parser.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="read the password as one line from standard input instead of asking",
+    )
 
 
 # -- reading input --------------------------------------------------------------------------------------
@@ -103,8 +118,7 @@ def read_password(args: argparse.Namespace, *, ask: Callable[[str], str] = getpa
             raise _UsageError("No password arrived on stdin; pipe one line, e.g. printf '%s\\n' ... |")
         return password
     if not sys.stdin.isatty():
-        raise _UsageError("There is no terminal to ask for the password; "
-                          "use --password-stdin and pipe it in.")
+        raise _UsageError("There is no terminal to ask for the password; use --password-stdin and pipe it in.")
     first = ask(f"New password for {args.login}: ")
     second = ask("Type it again: ")
     if first != second:
@@ -115,8 +129,7 @@ def read_password(args: argparse.Namespace, *, ask: Callable[[str], str] = getpa
 # -- commands -------------------------------------------------------------------------------------------
 
 
-def _with_database(args: argparse.Namespace, operation: Callable[..., Any], *op_args: Any,
-                   **op_kwargs: Any) -> Any:
+def _with_database(args: argparse.Namespace, operation: Callable[..., Any], *op_args: Any, **op_kwargs: Any) -> Any:
     opened = _open(args, load_demo=False)  # adding a user to a new private database adds no demo orders
     try:
         return opened.database.run(operation, *op_args, **op_kwargs)
@@ -143,8 +156,9 @@ def cmd_user_add(args: argparse.Namespace) -> int:
 
     department = _department(args.department)
     password = read_password(args)
-    _with_database(args, security.create_user, login=args.login, department=department, password=password,
-                   full_name=args.name)
+    _with_database(
+        args, security.create_user, login=args.login, department=department, password=password, full_name=args.name
+    )
     print(f"User {args.login} created in {department}.")
     return EXIT_OK
 
@@ -197,8 +211,17 @@ def cmd_user_list(args: argparse.Namespace) -> int:
     except PermissionDenied as refusal:
         who = str(refusal).partition("; ")[2] or "your role may not read them."
         raise PermissionDenied(f"Only an administrator or a supervisor may list users; {who}") from None
-    rows = [[u["login"], u["full_name"] or "", u["department"], "active" if u["active"] else "disabled",
-             str(u["sessions"]), u["created_at"].astimezone().strftime("%Y-%m-%d %H:%M")] for u in users]
+    rows = [
+        [
+            u["login"],
+            u["full_name"] or "",
+            u["department"],
+            "active" if u["active"] else "disabled",
+            str(u["sessions"]),
+            u["created_at"].astimezone().strftime("%Y-%m-%d %H:%M"),
+        ]
+        for u in users
+    ]
     print(format_table(["LOGIN", "NAME", "DEPARTMENT", "STATUS", "SESSIONS", "CREATED"], rows, right={4}))
     print(f"{len(users)} user{'s' if len(users) != 1 else ''}.")
     return EXIT_OK
@@ -209,8 +232,9 @@ def cmd_user_list(args: argparse.Namespace) -> int:
 
 def display_width(value: str) -> int:
     """Columns a text takes in a terminal: Chinese characters take two."""
-    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 0 if unicodedata.combining(ch) else 1
-               for ch in value)
+    return sum(
+        2 if unicodedata.east_asian_width(ch) in ("W", "F") else 0 if unicodedata.combining(ch) else 1 for ch in value
+    )
 
 
 def format_table(header: list[str], rows: list[list[str]], *, right: Collection[int] = ()) -> str:

@@ -21,21 +21,35 @@ from server_db.errors import DatabaseUnavailable, ValidationError
 
 def add_commands(subparsers: argparse._SubParsersAction) -> None:
     server = subparsers.add_parser(
-        "server", help="run the database as the office's shared server",
+        "server",
+        help="run the database as the office's shared server",
         description="Run the built-in PostgreSQL as the shared server of a small office: other PCs connect to it "
-                    "with --db postgresql://USER@HOST:PORT/erp. Logins need a password (scram-sha-256); with "
-                    "--tls-cert and --tls-key, connections must use TLS.")
-    server.add_argument("--data", required=True, type=Path, metavar="FOLDER",
-                        help="where the database lives (created if missing; an empty or earlier server folder)")
-    server.add_argument("--listen", default="*", metavar="ADDRESS",
-                        help="addresses to listen on: * for all (default), or e.g. 192.168.1.10")
+        "with --db postgresql://USER@HOST:PORT/erp. Logins need a password (scram-sha-256); with "
+        "--tls-cert and --tls-key, connections must use TLS.",
+    )
+    server.add_argument(
+        "--data",
+        required=True,
+        type=Path,
+        metavar="FOLDER",
+        help="where the database lives (created if missing; an empty or earlier server folder)",
+    )
+    server.add_argument(
+        "--listen",
+        default="*",
+        metavar="ADDRESS",
+        help="addresses to listen on: * for all (default), or e.g. 192.168.1.10",
+    )
     server.add_argument("--port", type=int, default=5432, help="TCP port (default 5432)")
     server.add_argument("--tls-cert", type=Path, metavar="FILE", help="server certificate (PEM); requires --tls-key")
     server.add_argument("--tls-key", type=Path, metavar="FILE", help="its private key (PEM)")
     server.add_argument("--admin", metavar="LOGIN", help="create this administrator (asks for a password) if missing")
     server.add_argument("--demo", action="store_true", help="load the demo company into a new server")
-    server.add_argument("--detach", action="store_true",
-                        help="leave the server running in the background and return (stop it with --stop)")
+    server.add_argument(
+        "--detach",
+        action="store_true",
+        help="leave the server running in the background and return (stop it with --stop)",
+    )
     server.add_argument("--stop", action="store_true", help="stop a server started with --detach")
     server.set_defaults(handler=cmd_server)
 
@@ -102,6 +116,5 @@ def _ensure_admin(database, login: str) -> None:
             raise ValidationError("The two passwords differ; nothing was created.")
     else:
         password = sys.stdin.readline().rstrip("\n")
-    database.run(security.create_user, login=login, department="admin", password=password,
-                 full_name="Administrator")
+    database.run(security.create_user, login=login, department="admin", password=password, full_name="Administrator")
     print(f"Administrator {login} created.")

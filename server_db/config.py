@@ -69,7 +69,7 @@ def normalise_url(url: str) -> str:
     """A SQLAlchemy URL for psycopg2 from what a person typed; a clear error if it is not one."""
     text = url.strip()
     if text.startswith("postgres://"):
-        text = "postgresql://" + text[len("postgres://"):]
+        text = "postgresql://" + text[len("postgres://") :]
     try:
         parsed = make_url(text)
     except ArgumentError:

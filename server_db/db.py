@@ -74,8 +74,7 @@ class Database:
             raise errors.DatabaseUnavailable(describe_connection_error(exc, self.url)) from None
 
 
-def run_in_transaction(sessions: sessionmaker[Session], operation: Callable[[Session], T], *,
-                       attempts: int = 8) -> T:
+def run_in_transaction(sessions: sessionmaker[Session], operation: Callable[[Session], T], *, attempts: int = 8) -> T:
     """One business operation, one transaction. Deadlocks and serialization failures are retried with
     growing, jittered pauses (nothing was written); any other driver error becomes a domain error."""
     for attempt in range(1, attempts + 1):

@@ -33,52 +33,155 @@ COMPANY = {
 }
 
 CUSTOMERS: list[dict[str, Any]] = [
-    dict(code="HUALIAN", name="北京华联商贸有限公司", address="北京市朝阳区建国路 88 号 SOHO 现代城 3 号楼 1201 室",
-         contact="王丽", phone="+86 10 8580 0001", tax_id="911101056000012342", payment_terms_days=30,
-         credit_limit="500000"),
-    dict(code="PUDONG-EL", name="上海浦东电子科技有限公司", address="上海市浦东新区世纪大道 100 号 46 层",
-         delivery_address="上海市浦东新区金桥出口加工区 金藏路 258 号 仓库 B", contact="陈杰", phone="+86 21 6888 1000",
-         payment_terms_days=45, credit_limit="300000"),
-    dict(code="SZ-ROBOT", name="深圳智造机器人股份有限公司", address="广东省深圳市南山区科技园南区 高新南九道 9 号",
-         contact="李娜", phone="+86 755 8600 2000", tax_id="91440300MA5DC6QX1K", payment_terms_days=60, credit_limit=None),
-    dict(code="MUELLER", name="Müller Maschinenbau GmbH", address="Straße des 17. Juni 135\n10623 Berlin, Deutschland",
-         contact="Jürgen Weiß", phone="+49 30 1234 5678", payment_terms_days=30, credit_limit="200000"),
-    dict(code="ACME", name="Acme Trading Ltd", address="12 Harbour Road, Wan Chai, Hong Kong", contact="Tom Lee",
-         phone="+852 2123 4567", payment_terms_days=14, credit_limit="20000"),
+    dict(
+        code="HUALIAN",
+        name="北京华联商贸有限公司",
+        address="北京市朝阳区建国路 88 号 SOHO 现代城 3 号楼 1201 室",
+        contact="王丽",
+        phone="+86 10 8580 0001",
+        tax_id="911101056000012342",
+        payment_terms_days=30,
+        credit_limit="500000",
+    ),
+    dict(
+        code="PUDONG-EL",
+        name="上海浦东电子科技有限公司",
+        address="上海市浦东新区世纪大道 100 号 46 层",
+        delivery_address="上海市浦东新区金桥出口加工区 金藏路 258 号 仓库 B",
+        contact="陈杰",
+        phone="+86 21 6888 1000",
+        payment_terms_days=45,
+        credit_limit="300000",
+    ),
+    dict(
+        code="SZ-ROBOT",
+        name="深圳智造机器人股份有限公司",
+        address="广东省深圳市南山区科技园南区 高新南九道 9 号",
+        contact="李娜",
+        phone="+86 755 8600 2000",
+        tax_id="91440300MA5DC6QX1K",
+        payment_terms_days=60,
+        credit_limit=None,
+    ),
+    dict(
+        code="MUELLER",
+        name="Müller Maschinenbau GmbH",
+        address="Straße des 17. Juni 135\n10623 Berlin, Deutschland",
+        contact="Jürgen Weiß",
+        phone="+49 30 1234 5678",
+        payment_terms_days=30,
+        credit_limit="200000",
+    ),
+    dict(
+        code="ACME",
+        name="Acme Trading Ltd",
+        address="12 Harbour Road, Wan Chai, Hong Kong",
+        contact="Tom Lee",
+        phone="+852 2123 4567",
+        payment_terms_days=14,
+        credit_limit="20000",
+    ),
 ]
 
 SUPPLIERS: list[dict[str, Any]] = [
     dict(code="NB-BEARING", name="宁波轴承制造有限公司", address="浙江省宁波市北仑区 明州路 300 号", lead_time_days=5),
     dict(code="WX-MOTOR", name="无锡电机有限公司", address="江苏省无锡市新吴区 长江路 18 号", lead_time_days=10),
     dict(code="BAOSTEEL", name="宝钢钢材贸易有限公司", address="上海市宝山区 牡丹江路 1800 号", lead_time_days=7),
-    dict(code="FASTEN", name="Fastenal China 紧固件", address="天津市西青区 经济开发区 兴华七支路 5 号", lead_time_days=3),
+    dict(
+        code="FASTEN", name="Fastenal China 紧固件", address="天津市西青区 经济开发区 兴华七支路 5 号", lead_time_days=3
+    ),
 ]
 
 BOUGHT: list[dict[str, Any]] = [
-    dict(sku="BRG-6204", name="深沟球轴承 6204-2RS", unit="pcs", price="18.50", cost="9.80", default_supplier="NB-BEARING",
-         reorder_point="200"),
-    dict(sku="MTR-750W", name="三相异步电机 750W", unit="pcs", price="880.00", cost="520.00", default_supplier="WX-MOTOR",
-         reorder_point="10"),
-    dict(sku="STL-PLATE-5", name="冷轧钢板 5mm (1×2m)", unit="sheet", price="420.00", cost="260.00",
-         default_supplier="BAOSTEEL", reorder_point="20"),
-    dict(sku="BLT-M8X30", name="六角螺栓 M8×30 (盒/100)", unit="box", price="35.00", cost="16.00", default_supplier="FASTEN",
-         reorder_point="50"),
-    dict(sku="SEAL-KIT", name="Dichtungssatz / 密封件套装", unit="set", price="65.00", cost="28.00",
-         default_supplier="NB-BEARING", reorder_point="30"),
+    dict(
+        sku="BRG-6204",
+        name="深沟球轴承 6204-2RS",
+        unit="pcs",
+        price="18.50",
+        cost="9.80",
+        default_supplier="NB-BEARING",
+        reorder_point="200",
+    ),
+    dict(
+        sku="MTR-750W",
+        name="三相异步电机 750W",
+        unit="pcs",
+        price="880.00",
+        cost="520.00",
+        default_supplier="WX-MOTOR",
+        reorder_point="10",
+    ),
+    dict(
+        sku="STL-PLATE-5",
+        name="冷轧钢板 5mm (1×2m)",
+        unit="sheet",
+        price="420.00",
+        cost="260.00",
+        default_supplier="BAOSTEEL",
+        reorder_point="20",
+    ),
+    dict(
+        sku="BLT-M8X30",
+        name="六角螺栓 M8×30 (盒/100)",
+        unit="box",
+        price="35.00",
+        cost="16.00",
+        default_supplier="FASTEN",
+        reorder_point="50",
+    ),
+    dict(
+        sku="SEAL-KIT",
+        name="Dichtungssatz / 密封件套装",
+        unit="set",
+        price="65.00",
+        cost="28.00",
+        default_supplier="NB-BEARING",
+        reorder_point="30",
+    ),
 ]
 
 MADE: list[dict[str, Any]] = [
-    dict(sku="HSG-P100", name="泵壳 P100 (机加工)", unit="pcs", price="260.00", cost="150.00", work_centre="MACH",
-         hours_per_unit="1.5", bom=[("STL-PLATE-5", "0.5")]),
-    dict(sku="PUMP-P100", name="离心泵 P100 总成", unit="pcs", price="2680.00", cost="1450.00", work_centre="ASM",
-         hours_per_unit="2", bom=[("MTR-750W", "1"), ("HSG-P100", "1"), ("BRG-6204", "2"), ("BLT-M8X30", "0.08"),
-                                  ("SEAL-KIT", "1")]),
-    dict(sku="GBX-20", name="减速箱 GBX-20", unit="pcs", price="1580.00", cost="820.00", work_centre="ASM",
-         hours_per_unit="4", bom=[("BRG-6204", "4"), ("STL-PLATE-5", "0.25"), ("BLT-M8X30", "0.12")]),
+    dict(
+        sku="HSG-P100",
+        name="泵壳 P100 (机加工)",
+        unit="pcs",
+        price="260.00",
+        cost="150.00",
+        work_centre="MACH",
+        hours_per_unit="1.5",
+        bom=[("STL-PLATE-5", "0.5")],
+    ),
+    dict(
+        sku="PUMP-P100",
+        name="离心泵 P100 总成",
+        unit="pcs",
+        price="2680.00",
+        cost="1450.00",
+        work_centre="ASM",
+        hours_per_unit="2",
+        bom=[("MTR-750W", "1"), ("HSG-P100", "1"), ("BRG-6204", "2"), ("BLT-M8X30", "0.08"), ("SEAL-KIT", "1")],
+    ),
+    dict(
+        sku="GBX-20",
+        name="减速箱 GBX-20",
+        unit="pcs",
+        price="1580.00",
+        cost="820.00",
+        work_centre="ASM",
+        hours_per_unit="4",
+        bom=[("BRG-6204", "4"), ("STL-PLATE-5", "0.25"), ("BLT-M8X30", "0.12")],
+    ),
 ]
 
-STOCK = {"BRG-6204": 400, "MTR-750W": 6, "STL-PLATE-5": 30, "BLT-M8X30": 80, "SEAL-KIT": 12, "PUMP-P100": 8,
-         "HSG-P100": 2}
+STOCK = {
+    "BRG-6204": 400,
+    "MTR-750W": 6,
+    "STL-PLATE-5": 30,
+    "BLT-M8X30": 80,
+    "SEAL-KIT": 12,
+    "PUMP-P100": 8,
+    "HSG-P100": 2,
+}
 
 
 def is_loaded(session: Session) -> bool:
@@ -116,12 +219,16 @@ def _master_data(session: Session) -> None:
         warehouse.adjust_stock(session, sku, quantity=qty, reason="opening stock")
 
 
-def _order(db: Database, customer: str, lines: list[tuple[str, Any]], *, days: int | None, today: dt.date,
-           reference: str = "") -> int:
-    changes = db.run(sales.create_order, customer=customer,
-                     lines=[LineInput(product=sku, quantity=qty) for sku, qty in lines],
-                     requested_date=today + dt.timedelta(days=days) if days is not None else None,
-                     customer_reference=reference)
+def _order(
+    db: Database, customer: str, lines: list[tuple[str, Any]], *, days: int | None, today: dt.date, reference: str = ""
+) -> int:
+    changes = db.run(
+        sales.create_order,
+        customer=customer,
+        lines=[LineInput(product=sku, quantity=qty) for sku, qty in lines],
+        requested_date=today + dt.timedelta(days=days) if days is not None else None,
+        customer_reference=reference,
+    )
     assert changes.id is not None
     return changes.id
 
@@ -129,7 +236,9 @@ def _order(db: Database, customer: str, lines: list[tuple[str, Any]], *, days: i
 def _orders(db: Database, today: dt.date, progress: Callable[[str], None]) -> None:
     run = db.run
     # closed: shipped, invoiced, paid in full
-    closed = _order(db, "HUALIAN", [("BRG-6204", 100), ("BLT-M8X30", 10)], days=3, today=today, reference="PO-HL-2026-118")
+    closed = _order(
+        db, "HUALIAN", [("BRG-6204", 100), ("BLT-M8X30", 10)], days=3, today=today, reference="PO-HL-2026-118"
+    )
     run(sales.confirm_order, closed)
     run(warehouse.ship_order, closed)
     paid = _id(run(finance.invoice_order, closed).id)
@@ -148,7 +257,9 @@ def _orders(db: Database, today: dt.date, progress: Callable[[str], None]) -> No
     run(warehouse.ship_order, shipped)
 
     # partially shipped: a backorder waits for motors
-    partial = _order(db, "SZ-ROBOT", [("BRG-6204", 60), ("MTR-750W", 8)], days=12, today=today, reference="采购单 SZR-0931")
+    partial = _order(
+        db, "SZ-ROBOT", [("BRG-6204", 60), ("MTR-750W", 8)], days=12, today=today, reference="采购单 SZR-0931"
+    )
     run(sales.confirm_order, partial)
     lines = run(lambda s: {row["sku"]: row["line_id"] for row in queries.order_lines(s, partial)})
     run(warehouse.ship_order, partial, quantities={lines["BRG-6204"]: 60, lines["MTR-750W"]: 4})
@@ -167,8 +278,7 @@ def _orders(db: Database, today: dt.date, progress: Callable[[str], None]) -> No
     # late: a gearbox wanted in two days that takes longer to make
     late = _order(db, "SZ-ROBOT", [("GBX-20", 20)], days=2, today=today, reference="加急 URGENT")
     run(sales.confirm_order, late)
-    for mo in run(lambda s: [r["id"] for r in queries.production_orders(
-            s, states=["planned"])]):
+    for mo in run(lambda s: [r["id"] for r in queries.production_orders(s, states=["planned"])]):
         run(production.release_production_order, mo)
     run(production.schedule_production)
 

@@ -100,9 +100,21 @@ def _service_account() -> pwd.struct_passwd:
         pass
     useradd = shutil.which("useradd") or "/usr/sbin/useradd"
     result = subprocess.run(
-        [useradd, "--system", "--user-group", "--no-create-home", "--home-dir", "/nonexistent",
-         "--shell", "/usr/sbin/nologin", "--comment", "ERP desktop embedded PostgreSQL", SERVICE_USER],
-        capture_output=True, text=True,
+        [
+            useradd,
+            "--system",
+            "--user-group",
+            "--no-create-home",
+            "--home-dir",
+            "/nonexistent",
+            "--shell",
+            "/usr/sbin/nologin",
+            "--comment",
+            "ERP desktop embedded PostgreSQL",
+            SERVICE_USER,
+        ],
+        capture_output=True,
+        text=True,
     )
     if result.returncode not in (0, 9):  # 9: created meanwhile by another process
         log.warning("useradd %s failed (%s); running the server as nobody", SERVICE_USER, result.stderr.strip())
@@ -208,12 +220,17 @@ class EmbeddedServer:
                         account = self._service_account()
                         os.chown(target, account.pw_uid, account.pw_gid)
                 settings += ["ssl = on", "ssl_cert_file = 'server.crt'", "ssl_key_file = 'server.key'"]
-                hba += ["hostssl all all 0.0.0.0/0 scram-sha-256", "hostssl all all ::/0 scram-sha-256",
-                        "hostnossl all all all reject"]
+                hba += [
+                    "hostssl all all 0.0.0.0/0 scram-sha-256",
+                    "hostssl all all ::/0 scram-sha-256",
+                    "hostnossl all all all reject",
+                ]
             else:
                 hba += ["host all all 0.0.0.0/0 scram-sha-256", "host all all ::/0 scram-sha-256"]
-            self._write(self.pgdata / NETWORK_CONF, "# written by erp-desktop: the shared office server\n"
-                        + "\n".join(settings) + "\n")
+            self._write(
+                self.pgdata / NETWORK_CONF,
+                "# written by erp-desktop: the shared office server\n" + "\n".join(settings) + "\n",
+            )
             self._write(self.pgdata / "pg_hba.conf", "# written by erp-desktop\n" + "\n".join(hba) + "\n")
 
     def supports_tls(self) -> bool:
@@ -333,8 +350,18 @@ class EmbeddedServer:
             raise EmbeddedServerError(
                 f"{self.pgdata} exists but holds no PostgreSQL cluster; move it away and start again."
             )
-        args = ["initdb", "-D", str(self.pgdata), "-U", SUPERUSER, "-E", "UTF8", "--no-locale",
-                "--auth-local=trust", "--auth-host=scram-sha-256"]
+        args = [
+            "initdb",
+            "-D",
+            str(self.pgdata),
+            "-U",
+            SUPERUSER,
+            "-E",
+            "UTF8",
+            "--no-locale",
+            "--auth-local=trust",
+            "--auth-host=scram-sha-256",
+        ]
         if not self.durable:
             args.append("--no-sync")
         self._run(args)
@@ -358,13 +385,29 @@ class EmbeddedServer:
             conf.write("\n" + "\n".join(settings) + "\n")
         (self.pgdata / "pg_hba.conf").write_text(PG_HBA, encoding="utf-8")
         self._start()
-        self._run(["psql", "-X", "-q", "-h", str(self.socket_dir), "-p", str(self.port), "-U", SUPERUSER, "-d", "postgres",
-                   "-c", f"CREATE DATABASE {DATABASE}"])
+        self._run(
+            [
+                "psql",
+                "-X",
+                "-q",
+                "-h",
+                str(self.socket_dir),
+                "-p",
+                str(self.port),
+                "-U",
+                SUPERUSER,
+                "-d",
+                "postgres",
+                "-c",
+                f"CREATE DATABASE {DATABASE}",
+            ]
+        )
         return True
 
     def _start(self) -> None:
-        result = self._run(["pg_ctl", "-D", str(self.pgdata), "-l", str(self.log_file), "-w", "-t", "60", "start"],
-                           check=False)
+        result = self._run(
+            ["pg_ctl", "-D", str(self.pgdata), "-l", str(self.log_file), "-w", "-t", "60", "start"], check=False
+        )
         if result.returncode != 0:
             tail = ""
             if self.log_file.exists():

@@ -79,9 +79,7 @@ def check_schema(engine: Engine) -> None:
     if current == head:
         return
     if current is None:
-        raise SchemaMismatch(
-            "This database has no ERP schema yet; run `python main.py db upgrade` to create it."
-        )
+        raise SchemaMismatch("This database has no ERP schema yet; run `python main.py db upgrade` to create it.")
     if current not in known_revisions():
         raise SchemaMismatch(
             f"This database was upgraded by a newer version of the program (schema {current}); "

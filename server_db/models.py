@@ -328,9 +328,7 @@ class ProductionOrder(Versioned, Base):
     quantity: Mapped[Decimal] = mapped_column(Quantity)
     state: Mapped[str] = mapped_column(Text, server_default=text("'planned'"))
     sales_order_line_id: Mapped[int | None] = mapped_column(ForeignKey("sales_order_lines.id"), index=True)
-    parent_component_id: Mapped[int | None] = mapped_column(
-        ForeignKey("production_components.id", use_alter=True)
-    )
+    parent_component_id: Mapped[int | None] = mapped_column(ForeignKey("production_components.id", use_alter=True))
     due_date: Mapped[dt.date] = mapped_column(Date)
     planned_start: Mapped[dt.date | None] = mapped_column(Date)
     planned_end: Mapped[dt.date | None] = mapped_column(Date)
@@ -347,8 +345,12 @@ class ProductionOrder(Versioned, Base):
     product: Mapped[Product] = relationship()
     work_centre: Mapped[WorkCentre] = relationship()
     __table_args__ = (
-        Index("ix_production_orders_open_work_centre", "work_centre_id", postgresql_include=["remaining_hours"],
-              postgresql_where=text("state IN ('planned', 'released', 'in_progress')")),
+        Index(
+            "ix_production_orders_open_work_centre",
+            "work_centre_id",
+            postgresql_include=["remaining_hours"],
+            postgresql_where=text("state IN ('planned', 'released', 'in_progress')"),
+        ),
     )
 
     components: Mapped[list[ProductionComponent]] = relationship(
@@ -488,8 +490,9 @@ class Invoice(Versioned, Base):
     __mapper_args__ = {"version_id_col": version, "version_id_generator": False}
 
     __table_args__ = (
-        Index("ix_invoices_open_customer", "customer_id",
-              postgresql_where=text("state IN ('posted', 'partially_paid')")),
+        Index(
+            "ix_invoices_open_customer", "customer_id", postgresql_where=text("state IN ('posted', 'partially_paid')")
+        ),
     )
 
     customer: Mapped[Customer] = relationship()

@@ -36,8 +36,15 @@ def _ids_clause(column: str, ids: Iterable[int] | None, params: dict[str, Any]) 
 # -- sales ------------------------------------------------------------------------------------------------
 
 
-def sales_orders(session: Session, *, ids: Iterable[int] | None = None, states: Sequence[str] | None = None,
-                 customer_id: int | None = None, search: str | None = None, limit: int | None = None) -> list[Row]:
+def sales_orders(
+    session: Session,
+    *,
+    ids: Iterable[int] | None = None,
+    states: Sequence[str] | None = None,
+    customer_id: int | None = None,
+    search: str | None = None,
+    limit: int | None = None,
+) -> list[Row]:
     """Orders with customer, dates, money and progress, newest first."""
     params: dict[str, Any] = {}
     where = [_ids_clause("s.id", ids, params)]
@@ -60,7 +67,9 @@ def sales_orders(session: Session, *, ids: Iterable[int] | None = None, states: 
 def order_lines(session: Session, order_id: int) -> list[Row]:
     """An order's lines with everything each department needs: ordered, reserved, to purchase, to produce,
     shipped, invoiced, and the money."""
-    return _rows(session, """
+    return _rows(
+        session,
+        """
         SELECT f.*, l.unit_price, l.discount_pct, l.tax_rate, l.description, l.below_cost_reason,
                p.sku, p.name AS product_name, p.unit, p.procurement,
                erp.line_net(l.quantity, l.unit_price, l.discount_pct) AS net_amount
@@ -69,14 +78,17 @@ def order_lines(session: Session, order_id: int) -> list[Row]:
           JOIN erp.products p ON p.id = l.product_id
          WHERE f.order_id = :order_id
          ORDER BY f.line_no
-    """, order_id=order_id)
+    """,
+        order_id=order_id,
+    )
 
 
 def order_timeline(session: Session, order_id: int) -> list[Event]:
     """Everything that happened to an order across all departments, oldest first."""
-    rows = session.execute(text(
-        f"SELECT {EVENT_COLUMNS} FROM erp.order_events WHERE sales_order_id = :order_id ORDER BY created_at, id"
-    ), {"order_id": order_id}).all()
+    rows = session.execute(
+        text(f"SELECT {EVENT_COLUMNS} FROM erp.order_events WHERE sales_order_id = :order_id ORDER BY created_at, id"),
+        {"order_id": order_id},
+    ).all()
     return [event_from_row(row) for row in rows]
 
 
@@ -92,13 +104,18 @@ class LineAvailability:
     ship_date: dt.date
 
 
-def availability(session: Session, lines: Sequence[tuple[int, Any]], *, warehouse_id: int | None = None
-                 ) -> list[LineAvailability]:
+def availability(
+    session: Session, lines: Sequence[tuple[int, Any]], *, warehouse_id: int | None = None
+) -> list[LineAvailability]:
     """For order entry: per (product id, quantity), the stock picture and the date the line could ship.
     One query for the whole order. Lines of the same product draw on the same free stock in order."""
     if not lines:
         return []
-    rows = {r["product_id"]: r for r in _rows(session, """
+    rows = {
+        r["product_id"]: r
+        for r in _rows(
+            session,
+            """
         SELECT p.id AS product_id, p.procurement, p.hours_per_unit,
                CASE WHEN p.procurement = 'buy' THEN erp.buy_lead_time(p.id) ELSE p.lead_time_days END AS lead_time,
                coalesce(s.on_hand, 0) AS on_hand, coalesce(s.reserved, 0) AS reserved,
@@ -119,7 +136,11 @@ def availability(session: Session, lines: Sequence[tuple[int, Any]], *, warehous
                 WHERE m.work_centre_id = p.work_centre_id AND m.state IN ('planned', 'released', 'in_progress')
                ) b ON p.procurement = 'make'
          WHERE p.id = ANY(:ids)
-    """, ids=list({int(p) for p, _ in lines}), warehouse_id=warehouse_id)}
+    """,
+            ids=list({int(p) for p, _ in lines}),
+            warehouse_id=warehouse_id,
+        )
+    }
     drawn: dict[int, Decimal] = {}
     result = []
     for product_id, qty in lines:
@@ -140,8 +161,18 @@ def availability(session: Session, lines: Sequence[tuple[int, Any]], *, warehous
             capacity = row["daily_capacity_hours"] or Decimal(8)
             days = max(int(-(-(row["backlog"] + hours) // capacity)), 1)
             ship = today + dt.timedelta(days=max(days - 1, row["lead_time"]))
-        result.append(LineAvailability(product_id, qty, row["on_hand"], row["reserved"],
-                                       row["on_hand"] - row["reserved"], row["incoming"], row["next_receipt"], ship))
+        result.append(
+            LineAvailability(
+                product_id,
+                qty,
+                row["on_hand"],
+                row["reserved"],
+                row["on_hand"] - row["reserved"],
+                row["incoming"],
+                row["next_receipt"],
+                ship,
+            )
+        )
     return result
 
 
@@ -151,7 +182,9 @@ def availability(session: Session, lines: Sequence[tuple[int, Any]], *, warehous
 def pick_queue(session: Session, *, ids: Iterable[int] | None = None) -> list[Row]:
     """Orders with reserved goods waiting to be picked, earliest promised date first."""
     params: dict[str, Any] = {}
-    return _rows(session, f"""
+    return _rows(
+        session,
+        f"""
         SELECT o.id, o.number, o.state, o.promised_date, o.late, c.name AS customer_name,
                sum(coalesce(r.quantity, 0)) - coalesce(sum(pk.picked), 0) AS pickable,
                sum(l.quantity - l.qty_shipped) AS to_ship
@@ -166,11 +199,18 @@ def pick_queue(session: Session, *, ids: Iterable[int] | None = None) -> list[Ro
          GROUP BY o.id, c.name
         HAVING sum(coalesce(r.quantity, 0)) - coalesce(sum(pk.picked), 0) > 0
          ORDER BY o.promised_date NULLS LAST, o.id
-    """, **params)
+    """,
+        **params,
+    )
 
 
-def delivery_notes(session: Session, *, ids: Iterable[int] | None = None, states: Sequence[str] | None = None,
-                   order_id: int | None = None) -> list[Row]:
+def delivery_notes(
+    session: Session,
+    *,
+    ids: Iterable[int] | None = None,
+    states: Sequence[str] | None = None,
+    order_id: int | None = None,
+) -> list[Row]:
     params: dict[str, Any] = {}
     where = [_ids_clause("d.id", ids, params)]
     if states is not None:
@@ -179,20 +219,29 @@ def delivery_notes(session: Session, *, ids: Iterable[int] | None = None, states
     if order_id is not None:
         where.append("d.sales_order_id = :order_id")
         params["order_id"] = order_id
-    return _rows(session, f"""
+    return _rows(
+        session,
+        f"""
         SELECT d.id, d.number, d.state, d.sales_order_id, o.number AS order_number, c.name AS customer_name,
                d.created_at, d.shipped_at, d.print_count, d.printed_at,
                (SELECT sum(quantity) FROM erp.delivery_note_lines WHERE delivery_note_id = d.id) AS quantity
           FROM erp.delivery_notes d
           JOIN erp.sales_orders o ON o.id = d.sales_order_id
           JOIN erp.customers c ON c.id = o.customer_id
-         WHERE {' AND '.join(where)}
+         WHERE {" AND ".join(where)}
          ORDER BY d.id DESC
-    """, **params)
+    """,
+        **params,
+    )
 
 
-def stock_levels(session: Session, *, product_ids: Iterable[int] | None = None, search: str | None = None,
-                 warehouse_id: int | None = None) -> list[Row]:
+def stock_levels(
+    session: Session,
+    *,
+    product_ids: Iterable[int] | None = None,
+    search: str | None = None,
+    warehouse_id: int | None = None,
+) -> list[Row]:
     """Per product: on hand, reserved, available, incoming from open purchase orders, in production,
     and whether it is below its reorder point."""
     params: dict[str, Any] = {"warehouse_id": warehouse_id}
@@ -200,7 +249,9 @@ def stock_levels(session: Session, *, product_ids: Iterable[int] | None = None, 
     if search:
         where.append("(p.sku ILIKE :search OR p.name ILIKE :search)")
         params["search"] = f"%{search}%"
-    return _rows(session, f"""
+    return _rows(
+        session,
+        f"""
         SELECT p.id AS product_id, p.sku, p.name, p.unit, p.procurement, p.reorder_point,
                s.warehouse_id, s.on_hand, s.reserved, s.on_hand - s.reserved AS available,
                coalesce((SELECT sum(pol.quantity - pol.qty_received) FROM erp.purchase_order_lines pol
@@ -214,23 +265,28 @@ def stock_levels(session: Session, *, product_ids: Iterable[int] | None = None, 
           FROM erp.products p
           JOIN erp.stock_levels s ON s.product_id = p.id
          WHERE s.warehouse_id = coalesce(CAST(:warehouse_id AS bigint), (SELECT min(id) FROM erp.warehouses))
-           AND {' AND '.join(where)}
+           AND {" AND ".join(where)}
          ORDER BY p.sku
-    """, **params)
+    """,
+        **params,
+    )
 
 
 # -- purchasing -------------------------------------------------------------------------------------------
 
 
-def purchase_requests(session: Session, *, ids: Iterable[int] | None = None, states: Sequence[str] | None = ("open",)
-                      ) -> list[Row]:
+def purchase_requests(
+    session: Session, *, ids: Iterable[int] | None = None, states: Sequence[str] | None = ("open",)
+) -> list[Row]:
     """Requests with their supplier, product and the order they serve; grouped by supplier."""
     params: dict[str, Any] = {}
     where = [_ids_clause("q.id", ids, params)]
     if states is not None:
         where.append("q.state = ANY(:states)")
         params["states"] = list(states)
-    return _rows(session, f"""
+    return _rows(
+        session,
+        f"""
         SELECT q.id, q.state, q.quantity, q.needed_by, q.reason, q.created_at,
                s.id AS supplier_id, s.code AS supplier_code, s.name AS supplier_name,
                p.id AS product_id, p.sku, p.name AS product_name, p.unit,
@@ -243,20 +299,25 @@ def purchase_requests(session: Session, *, ids: Iterable[int] | None = None, sta
           LEFT JOIN erp.sales_orders o ON o.id = l.order_id
           LEFT JOIN erp.purchase_order_lines pol ON pol.id = q.purchase_order_line_id
           LEFT JOIN erp.purchase_orders po ON po.id = pol.order_id
-         WHERE {' AND '.join(where)}
+         WHERE {" AND ".join(where)}
          ORDER BY s.code, q.needed_by, q.id
-    """, **params)
+    """,
+        **params,
+    )
 
 
-def purchase_orders(session: Session, *, ids: Iterable[int] | None = None, states: Sequence[str] | None = None
-                    ) -> list[Row]:
+def purchase_orders(
+    session: Session, *, ids: Iterable[int] | None = None, states: Sequence[str] | None = None
+) -> list[Row]:
     """Purchase orders with outstanding quantity and whether they are overdue."""
     params: dict[str, Any] = {}
     where = [_ids_clause("po.id", ids, params)]
     if states is not None:
         where.append("po.state = ANY(:states)")
         params["states"] = list(states)
-    return _rows(session, f"""
+    return _rows(
+        session,
+        f"""
         SELECT po.id, po.number, po.state, po.order_date, po.expected_date, po.version,
                s.code AS supplier_code, s.name AS supplier_name,
                sum(pol.quantity) AS ordered, sum(pol.qty_received) AS received,
@@ -265,26 +326,37 @@ def purchase_orders(session: Session, *, ids: Iterable[int] | None = None, state
           FROM erp.purchase_orders po
           JOIN erp.suppliers s ON s.id = po.supplier_id
           LEFT JOIN erp.purchase_order_lines pol ON pol.order_id = po.id
-         WHERE {' AND '.join(where)}
+         WHERE {" AND ".join(where)}
          GROUP BY po.id, s.code, s.name
          ORDER BY po.id DESC
-    """, **params)
+    """,
+        **params,
+    )
 
 
 def purchase_order_lines(session: Session, po_id: int) -> list[Row]:
-    return _rows(session, """
+    return _rows(
+        session,
+        """
         SELECT pol.id, pol.line_no, pol.quantity, pol.qty_received, pol.quantity - pol.qty_received AS outstanding,
                pol.unit_cost, p.sku, p.name AS product_name, p.unit
           FROM erp.purchase_order_lines pol JOIN erp.products p ON p.id = pol.product_id
          WHERE pol.order_id = :po_id ORDER BY pol.line_no
-    """, po_id=po_id)
+    """,
+        po_id=po_id,
+    )
 
 
 # -- production -------------------------------------------------------------------------------------------
 
 
-def production_orders(session: Session, *, ids: Iterable[int] | None = None, states: Sequence[str] | None = None,
-                      work_centre_id: int | None = None) -> list[Row]:
+def production_orders(
+    session: Session,
+    *,
+    ids: Iterable[int] | None = None,
+    states: Sequence[str] | None = None,
+    work_centre_id: int | None = None,
+) -> list[Row]:
     params: dict[str, Any] = {}
     where = [_ids_clause("m.id", ids, params)]
     if states is not None:
@@ -293,7 +365,9 @@ def production_orders(session: Session, *, ids: Iterable[int] | None = None, sta
     if work_centre_id is not None:
         where.append("m.work_centre_id = :work_centre_id")
         params["work_centre_id"] = work_centre_id
-    return _rows(session, f"""
+    return _rows(
+        session,
+        f"""
         SELECT m.id, m.number, m.state, m.quantity, m.due_date, m.planned_start, m.planned_end, m.progress_pct,
                m.remaining_hours, m.late, m.version, p.sku, p.name AS product_name, p.unit,
                w.id AS work_centre_id, w.code AS work_centre_code, w.name AS work_centre_name,
@@ -304,14 +378,18 @@ def production_orders(session: Session, *, ids: Iterable[int] | None = None, sta
           JOIN erp.work_centres w ON w.id = m.work_centre_id
           LEFT JOIN erp.sales_order_lines l ON l.id = m.sales_order_line_id
           LEFT JOIN erp.sales_orders o ON o.id = l.order_id
-         WHERE {' AND '.join(where)}
+         WHERE {" AND ".join(where)}
          ORDER BY m.planned_start NULLS LAST, m.due_date, m.id
-    """, **params)
+    """,
+        **params,
+    )
 
 
 def work_centre_load(session: Session, *, start: dt.date | None = None, days: int = 14) -> list[Row]:
     """Scheduled hours against capacity, per work centre and day."""
-    return _rows(session, """
+    return _rows(
+        session,
+        """
         SELECT w.id AS work_centre_id, w.code, w.name, w.daily_capacity_hours AS capacity, d.day::date AS day,
                coalesce(sum(ps.hours), 0) AS load
           FROM erp.work_centres w
@@ -320,7 +398,10 @@ def work_centre_load(session: Session, *, start: dt.date | None = None, days: in
           LEFT JOIN erp.production_schedule ps ON ps.work_centre_id = w.id AND ps.day = d.day::date
          GROUP BY w.id, d.day
          ORDER BY w.code, d.day
-    """, start=start, days=days)
+    """,
+        start=start,
+        days=days,
+    )
 
 
 # -- finance ----------------------------------------------------------------------------------------------
@@ -329,7 +410,9 @@ def work_centre_load(session: Session, *, start: dt.date | None = None, days: in
 def to_invoice_queue(session: Session, *, ids: Iterable[int] | None = None) -> list[Row]:
     """Orders with shipped quantities not yet invoiced (nor on a draft invoice), with their value."""
     params: dict[str, Any] = {}
-    return _rows(session, f"""
+    return _rows(
+        session,
+        f"""
         SELECT o.id, o.number, o.state, c.name AS customer_name,
                sum(erp.line_net(l.qty_shipped - l.qty_invoiced, l.unit_price, l.discount_pct)) AS net_amount,
                max(d.shipped_at) AS last_shipped_at
@@ -342,11 +425,18 @@ def to_invoice_queue(session: Session, *, ids: Iterable[int] | None = None) -> l
          GROUP BY o.id, c.name
         HAVING sum(l.qty_shipped - l.qty_invoiced) > 0
          ORDER BY min(d.shipped_at) NULLS LAST, o.id
-    """, **params)
+    """,
+        **params,
+    )
 
 
-def invoices(session: Session, *, ids: Iterable[int] | None = None, states: Sequence[str] | None = None,
-             order_id: int | None = None) -> list[Row]:
+def invoices(
+    session: Session,
+    *,
+    ids: Iterable[int] | None = None,
+    states: Sequence[str] | None = None,
+    order_id: int | None = None,
+) -> list[Row]:
     params: dict[str, Any] = {}
     where = [_ids_clause("i.id", ids, params)]
     if states is not None:
@@ -355,7 +445,9 @@ def invoices(session: Session, *, ids: Iterable[int] | None = None, states: Sequ
     if order_id is not None:
         where.append("i.sales_order_id = :order_id")
         params["order_id"] = order_id
-    return _rows(session, f"""
+    return _rows(
+        session,
+        f"""
         SELECT i.id, i.number, i.kind, i.state, i.invoice_date, i.due_date, i.net_total, i.tax_total,
                i.gross_total, i.amount_paid, i.amount_credited,
                i.gross_total - i.amount_paid - i.amount_credited AS open_amount,
@@ -365,14 +457,18 @@ def invoices(session: Session, *, ids: Iterable[int] | None = None, states: Sequ
           FROM erp.invoices i
           JOIN erp.sales_orders o ON o.id = i.sales_order_id
           JOIN erp.customers c ON c.id = i.customer_id
-         WHERE {' AND '.join(where)}
+         WHERE {" AND ".join(where)}
          ORDER BY i.id DESC
-    """, **params)
+    """,
+        **params,
+    )
 
 
 def receivables_ageing(session: Session, *, today: dt.date | None = None) -> list[Row]:
     """Open invoice balances per customer in age buckets by days past due."""
-    return _rows(session, """
+    return _rows(
+        session,
+        """
         WITH open_items AS (
             SELECT i.customer_id, i.gross_total - i.amount_paid - i.amount_credited AS open_amount,
                    coalesce(CAST(:today AS date), current_date) - i.due_date AS days_overdue
@@ -388,7 +484,9 @@ def receivables_ageing(session: Session, *, today: dt.date | None = None) -> lis
           FROM open_items JOIN erp.customers c ON c.id = open_items.customer_id
          GROUP BY c.id
          ORDER BY total DESC, c.code
-    """, today=today)
+    """,
+        today=today,
+    )
 
 
 # -- supervisor -------------------------------------------------------------------------------------------
@@ -397,7 +495,9 @@ def receivables_ageing(session: Session, *, today: dt.date | None = None) -> lis
 def board_rows(session: Session, *, ids: Iterable[int] | None = None) -> list[Row]:
     """Every open order with its stage, promised date, progress and late flag. Light enough for 100,000."""
     params: dict[str, Any] = {}
-    return _rows(session, f"""
+    return _rows(
+        session,
+        f"""
         SELECT o.id, o.number, o.state, o.promised_date, o.estimated_ship_date, o.late, o.customer_id,
                c.name AS customer_name, o.updated_at,
                coalesce(round(100 * t.shipped / nullif(t.ordered, 0)), 0) AS shipped_pct,
@@ -411,14 +511,19 @@ def board_rows(session: Session, *, ids: Iterable[int] | None = None) -> list[Ro
                               WHERE l.order_id = o.id) t ON true
          WHERE o.state NOT IN ('closed', 'cancelled') AND {_ids_clause("o.id", ids, params)}
          ORDER BY o.id
-    """, **params)
+    """,
+        **params,
+    )
 
 
 def kpis(session: Session) -> Row:
     """The numbers on the supervisor's tiles."""
-    row = session.execute(text("""
+    row = (
+        session.execute(
+            text("""
         SELECT (SELECT count(*) FROM erp.sales_orders WHERE state NOT IN ('closed', 'cancelled')) AS open_orders,
-               (SELECT count(*) FROM erp.sales_orders WHERE late AND state NOT IN ('closed', 'cancelled')) AS late_orders,
+               (SELECT count(*) FROM erp.sales_orders
+                 WHERE late AND state NOT IN ('closed', 'cancelled')) AS late_orders,
                (SELECT count(*) FROM erp.stock_levels s JOIN erp.products p ON p.id = s.product_id
                  WHERE s.on_hand - s.reserved < p.reorder_point) AS below_reorder_point,
                (SELECT count(DISTINCT l.product_id) FROM erp.sales_order_lines l
@@ -429,20 +534,28 @@ def kpis(session: Session) -> Row:
                (SELECT coalesce(sum(gross_total - amount_paid - amount_credited), 0) FROM erp.invoices
                  WHERE kind = 'invoice' AND state IN ('posted', 'partially_paid') AND due_date < current_date)
                    AS overdue_receivables,
-               (SELECT count(*) FROM erp.production_orders WHERE late AND state IN ('planned', 'released', 'in_progress'))
-                   AS late_production
-    """)).mappings().one()
+               (SELECT count(*) FROM erp.production_orders
+                 WHERE late AND state IN ('planned', 'released', 'in_progress')) AS late_production
+    """)
+        )
+        .mappings()
+        .one()
+    )
     return dict(row)
 
 
 def orders_per_state(session: Session) -> dict[str, int]:
-    return {state: n for state, n in session.execute(text(
-        "SELECT state, count(*) FROM erp.sales_orders GROUP BY state")).all()}
+    return {
+        state: n
+        for state, n in session.execute(text("SELECT state, count(*) FROM erp.sales_orders GROUP BY state")).all()
+    }
 
 
 def document_state_counts(session: Session) -> list[Row]:
     """How many documents of each kind are in each state."""
-    return _rows(session, """
+    return _rows(
+        session,
+        """
         SELECT 'sales order' AS document, state, count(*) AS count FROM erp.sales_orders GROUP BY state
         UNION ALL SELECT 'purchase request', state, count(*) FROM erp.purchase_requests GROUP BY state
         UNION ALL SELECT 'purchase order', state, count(*) FROM erp.purchase_orders GROUP BY state
@@ -450,7 +563,8 @@ def document_state_counts(session: Session) -> list[Row]:
         UNION ALL SELECT 'delivery note', state, count(*) FROM erp.delivery_notes GROUP BY state
         UNION ALL SELECT CASE WHEN kind = 'invoice' THEN 'invoice' ELSE 'credit note' END, state, count(*)
                     FROM erp.invoices GROUP BY kind, state
-    """)
+    """,
+    )
 
 
 def invariant_violations(session: Session) -> list[tuple[str, str]]:
@@ -463,34 +577,46 @@ def invariant_violations(session: Session) -> list[tuple[str, str]]:
 
 def customers(session: Session, *, ids: Iterable[int] | None = None) -> list[Row]:
     params: dict[str, Any] = {}
-    return _rows(session, f"""
+    return _rows(
+        session,
+        f"""
         SELECT id, code, name, address, delivery_address, contact, phone, email, tax_id, payment_terms_days,
                credit_limit, active, version
           FROM erp.customers WHERE {_ids_clause("id", ids, params)} ORDER BY code
-    """, **params)
+    """,
+        **params,
+    )
 
 
 def products(session: Session, *, ids: Iterable[int] | None = None) -> list[Row]:
     params: dict[str, Any] = {}
-    return _rows(session, f"""
+    return _rows(
+        session,
+        f"""
         SELECT p.id, p.sku, p.name, p.unit, p.procurement, p.price, p.cost, p.tax_rate, p.active, p.version,
                p.lead_time_days, p.reorder_point, s.code AS supplier_code, w.code AS work_centre_code
           FROM erp.products p
           LEFT JOIN erp.suppliers s ON s.id = p.default_supplier_id
           LEFT JOIN erp.work_centres w ON w.id = p.work_centre_id
          WHERE {_ids_clause("p.id", ids, params)} ORDER BY p.sku
-    """, **params)
+    """,
+        **params,
+    )
 
 
 def order_header(session: Session, order_id: int) -> Row | None:
-    rows = _rows(session, """
+    rows = _rows(
+        session,
+        """
         SELECT o.id, o.number, o.state, o.version, o.customer_id, c.code AS customer_code, c.name AS customer_name,
                coalesce(nullif(o.delivery_address, ''), nullif(c.delivery_address, ''), c.address) AS ship_to,
                o.delivery_address, o.customer_reference, o.notes, o.requested_date, o.promised_date,
                o.estimated_ship_date, o.late, o.order_date, o.cancel_reason, o.created_by, o.confirmed_at
           FROM erp.sales_orders o JOIN erp.customers c ON c.id = o.customer_id
          WHERE o.id = :order_id
-    """, order_id=order_id)
+    """,
+        order_id=order_id,
+    )
     return rows[0] if rows else None
 
 
@@ -499,14 +625,20 @@ def dashboard(session: Session, *, days: int = 7) -> Row:
     return {
         "kpis": kpis(session),
         "orders_per_state": orders_per_state(session),
-        "load": _rows(session, """
+        "load": _rows(
+            session,
+            """
             SELECT w.code, w.name, w.daily_capacity_hours * :days AS capacity, coalesce(sum(ps.hours), 0) AS load
               FROM erp.work_centres w
               LEFT JOIN erp.production_schedule ps ON ps.work_centre_id = w.id
                     AND ps.day BETWEEN current_date AND current_date + (:days - 1)
              GROUP BY w.id ORDER BY w.code
-        """, days=days),
-        "ageing": _rows(session, """
+        """,
+            days=days,
+        ),
+        "ageing": _rows(
+            session,
+            """
             SELECT coalesce(sum(open) FILTER (WHERE age <= 0), 0) AS current,
                    coalesce(sum(open) FILTER (WHERE age BETWEEN 1 AND 30), 0) AS days_1_30,
                    coalesce(sum(open) FILTER (WHERE age BETWEEN 31 AND 60), 0) AS days_31_60,
@@ -514,7 +646,8 @@ def dashboard(session: Session, *, days: int = 7) -> Row:
                    coalesce(sum(open) FILTER (WHERE age > 90), 0) AS over_90
               FROM (SELECT gross_total - amount_paid - amount_credited AS open, current_date - due_date AS age
                       FROM erp.invoices WHERE kind = 'invoice' AND state IN ('posted', 'partially_paid')) i
-        """)[0],
+        """,
+        )[0],
     }
 
 

@@ -21,8 +21,13 @@ from server_db.services._db import call
 DEPARTMENTS = ("sales", "warehouse", "purchasing", "production", "finance", "supervisor", "admin")
 
 DEPARTMENT_LABELS = {
-    "sales": "sales", "warehouse": "warehouse", "purchasing": "purchasing", "production": "production",
-    "finance": "finance", "supervisor": "supervisor", "admin": "admin",
+    "sales": "sales",
+    "warehouse": "warehouse",
+    "purchasing": "purchasing",
+    "production": "production",
+    "finance": "finance",
+    "supervisor": "supervisor",
+    "admin": "admin",
 }
 
 # What a refused object is for, and whose duty it is: "<duty>; you are logged in as <department>."
@@ -103,11 +108,13 @@ class Identity:
 
 
 def whoami(session: Session) -> Identity:
-    row = session.execute(text("""
+    row = session.execute(
+        text("""
         SELECT session_user, erp.my_department(),
                coalesce((SELECT full_name FROM erp.users WHERE login = session_user), ''),
                (SELECT rolsuper FROM pg_roles WHERE rolname = session_user)
-    """)).one()
+    """)
+    ).one()
     return Identity(login=row[0], department=row[1], full_name=row[2], superuser=bool(row[3]))
 
 
@@ -120,8 +127,9 @@ def _verifier(session: Session, login: str, password: str) -> str:
 def _login(value: Any) -> str:
     login = validation.text_value(value, field="login", label="The user name", max_length=63, required=True)
     if not re.fullmatch(r"[a-z][a-z0-9_]{1,62}", login) or login.startswith(("erp_", "pg_")):
-        raise ValidationError("A user name is 2-63 lower-case letters, digits or _, starting with a letter.",
-                              field="login")
+        raise ValidationError(
+            "A user name is 2-63 lower-case letters, digits or _, starting with a letter.", field="login"
+        )
     return login
 
 
@@ -168,9 +176,17 @@ def enable_user(session: Session, login: str) -> Changes:
 
 
 def list_users(session: Session) -> list[dict[str, Any]]:
-    return [dict(r) for r in session.execute(text(
-        "SELECT login, full_name, department, active, sessions, created_at FROM erp.user_accounts ORDER BY login"
-    )).mappings().all()]
+    return [
+        dict(r)
+        for r in session.execute(
+            text(
+                "SELECT login, full_name, department, active, sessions, created_at"
+                " FROM erp.user_accounts ORDER BY login"
+            )
+        )
+        .mappings()
+        .all()
+    ]
 
 
 DEMO_PASSWORD = "demo1234"
@@ -187,8 +203,9 @@ def ensure_demo_users(session: Session) -> list[str]:
     for department in DEPARTMENTS:
         login = demo_login(department)
         if login not in existing:
-            create_user(session, login=login, department=department, password=DEMO_PASSWORD,
-                        full_name=f"Demo {department}")
+            create_user(
+                session, login=login, department=department, password=DEMO_PASSWORD, full_name=f"Demo {department}"
+            )
             created.append(login)
     return created
 

@@ -73,60 +73,101 @@ STATES: dict[str, type[StrEnum]] = {
     "invoice": InvoiceState,
 }
 
-_S, _R, _O, _M, _D, _I = (SalesOrderState, PurchaseRequestState, PurchaseOrderState, ProductionOrderState,
-                          DeliveryNoteState, InvoiceState)
+_S, _R, _O, _M, _D, _I = (
+    SalesOrderState,
+    PurchaseRequestState,
+    PurchaseOrderState,
+    ProductionOrderState,
+    DeliveryNoteState,
+    InvoiceState,
+)
 
 TRANSITIONS: dict[str, frozenset[tuple[str, str]]] = {
-    "sales_order": frozenset({
-        (NEW, _S.DRAFT),
-        (_S.DRAFT, _S.CONFIRMED), (_S.DRAFT, _S.CANCELLED),
-        # an active order's state follows its documents, forwards and (when stock is lost) backwards
-        (_S.CONFIRMED, _S.IN_FULFILMENT), (_S.CONFIRMED, _S.READY), (_S.CONFIRMED, _S.CANCELLED),
-        (_S.IN_FULFILMENT, _S.CONFIRMED), (_S.IN_FULFILMENT, _S.READY), (_S.IN_FULFILMENT, _S.PARTIALLY_SHIPPED),
-        (_S.IN_FULFILMENT, _S.SHIPPED), (_S.IN_FULFILMENT, _S.CANCELLED),
-        (_S.READY, _S.CONFIRMED), (_S.READY, _S.IN_FULFILMENT), (_S.READY, _S.PARTIALLY_SHIPPED),
-        (_S.READY, _S.SHIPPED), (_S.READY, _S.CANCELLED),
-        (_S.PARTIALLY_SHIPPED, _S.SHIPPED),
-        (_S.SHIPPED, _S.INVOICED), (_S.SHIPPED, _S.PAID),
-        (_S.INVOICED, _S.SHIPPED),  # a credit note takes quantities back to be invoiced again
-        (_S.INVOICED, _S.PAID),
-        (_S.PAID, _S.CLOSED),
-    }),
-    "purchase_request": frozenset({
-        (NEW, _R.OPEN),
-        (_R.OPEN, _R.ORDERED), (_R.OPEN, _R.CANCELLED),
-        (_R.ORDERED, _R.OPEN),  # its purchase order was cancelled
-        (_R.ORDERED, _R.RECEIVED),
-    }),
-    "purchase_order": frozenset({
-        (NEW, _O.DRAFT),
-        (_O.DRAFT, _O.SENT), (_O.DRAFT, _O.CANCELLED),
-        (_O.SENT, _O.PARTIALLY_RECEIVED), (_O.SENT, _O.RECEIVED), (_O.SENT, _O.CANCELLED),
-        (_O.PARTIALLY_RECEIVED, _O.RECEIVED),
-    }),
-    "production_order": frozenset({
-        (NEW, _M.PLANNED),
-        (_M.PLANNED, _M.RELEASED), (_M.PLANNED, _M.CANCELLED),
-        (_M.RELEASED, _M.IN_PROGRESS), (_M.RELEASED, _M.DONE), (_M.RELEASED, _M.CANCELLED),
-        (_M.IN_PROGRESS, _M.DONE),
-    }),
-    "delivery_note": frozenset({
-        (NEW, _D.DRAFT), (NEW, _D.PICKED),
-        (_D.DRAFT, _D.PICKED), (_D.DRAFT, _D.CANCELLED),
-        (_D.PICKED, _D.SHIPPED), (_D.PICKED, _D.CANCELLED),
-    }),
-    "invoice": frozenset({
-        (NEW, _I.DRAFT),
-        (_I.DRAFT, _I.POSTED), (_I.DRAFT, _I.CANCELLED),
-        (_I.POSTED, _I.PARTIALLY_PAID), (_I.POSTED, _I.PAID),
-        (_I.PARTIALLY_PAID, _I.PAID),
-    }),
+    "sales_order": frozenset(
+        {
+            (NEW, _S.DRAFT),
+            (_S.DRAFT, _S.CONFIRMED),
+            (_S.DRAFT, _S.CANCELLED),
+            # an active order's state follows its documents, forwards and (when stock is lost) backwards
+            (_S.CONFIRMED, _S.IN_FULFILMENT),
+            (_S.CONFIRMED, _S.READY),
+            (_S.CONFIRMED, _S.CANCELLED),
+            (_S.IN_FULFILMENT, _S.CONFIRMED),
+            (_S.IN_FULFILMENT, _S.READY),
+            (_S.IN_FULFILMENT, _S.PARTIALLY_SHIPPED),
+            (_S.IN_FULFILMENT, _S.SHIPPED),
+            (_S.IN_FULFILMENT, _S.CANCELLED),
+            (_S.READY, _S.CONFIRMED),
+            (_S.READY, _S.IN_FULFILMENT),
+            (_S.READY, _S.PARTIALLY_SHIPPED),
+            (_S.READY, _S.SHIPPED),
+            (_S.READY, _S.CANCELLED),
+            (_S.PARTIALLY_SHIPPED, _S.SHIPPED),
+            (_S.SHIPPED, _S.INVOICED),
+            (_S.SHIPPED, _S.PAID),
+            (_S.INVOICED, _S.SHIPPED),  # a credit note takes quantities back to be invoiced again
+            (_S.INVOICED, _S.PAID),
+            (_S.PAID, _S.CLOSED),
+        }
+    ),
+    "purchase_request": frozenset(
+        {
+            (NEW, _R.OPEN),
+            (_R.OPEN, _R.ORDERED),
+            (_R.OPEN, _R.CANCELLED),
+            (_R.ORDERED, _R.OPEN),  # its purchase order was cancelled
+            (_R.ORDERED, _R.RECEIVED),
+        }
+    ),
+    "purchase_order": frozenset(
+        {
+            (NEW, _O.DRAFT),
+            (_O.DRAFT, _O.SENT),
+            (_O.DRAFT, _O.CANCELLED),
+            (_O.SENT, _O.PARTIALLY_RECEIVED),
+            (_O.SENT, _O.RECEIVED),
+            (_O.SENT, _O.CANCELLED),
+            (_O.PARTIALLY_RECEIVED, _O.RECEIVED),
+        }
+    ),
+    "production_order": frozenset(
+        {
+            (NEW, _M.PLANNED),
+            (_M.PLANNED, _M.RELEASED),
+            (_M.PLANNED, _M.CANCELLED),
+            (_M.RELEASED, _M.IN_PROGRESS),
+            (_M.RELEASED, _M.DONE),
+            (_M.RELEASED, _M.CANCELLED),
+            (_M.IN_PROGRESS, _M.DONE),
+        }
+    ),
+    "delivery_note": frozenset(
+        {
+            (NEW, _D.DRAFT),
+            (NEW, _D.PICKED),
+            (_D.DRAFT, _D.PICKED),
+            (_D.DRAFT, _D.CANCELLED),
+            (_D.PICKED, _D.SHIPPED),
+            (_D.PICKED, _D.CANCELLED),
+        }
+    ),
+    "invoice": frozenset(
+        {
+            (NEW, _I.DRAFT),
+            (_I.DRAFT, _I.POSTED),
+            (_I.DRAFT, _I.CANCELLED),
+            (_I.POSTED, _I.PARTIALLY_PAID),
+            (_I.POSTED, _I.PAID),
+            (_I.PARTIALLY_PAID, _I.PAID),
+        }
+    ),
 }
 
 # States in which a sales order still needs work from some department.
 OPEN_SALES_ORDER_STATES = frozenset(set(SalesOrderState) - {SalesOrderState.CLOSED, SalesOrderState.CANCELLED})
-ACTIVE_SALES_ORDER_STATES = frozenset({SalesOrderState.CONFIRMED, SalesOrderState.IN_FULFILMENT,
-                                       SalesOrderState.READY, SalesOrderState.PARTIALLY_SHIPPED})
+ACTIVE_SALES_ORDER_STATES = frozenset(
+    {SalesOrderState.CONFIRMED, SalesOrderState.IN_FULFILMENT, SalesOrderState.READY, SalesOrderState.PARTIALLY_SHIPPED}
+)
 
 DOCUMENT_LABELS = {
     "sales_order": "Sales order",
@@ -147,7 +188,9 @@ def check_transition(document_type: str, current: str, target: str, *, number: s
     """Refuse a transition that is not in the table, with the sentence the database would give."""
     if (current, target) not in TRANSITIONS[document_type]:
         name = DOCUMENT_LABELS.get(document_type, document_type)
-        raise InvalidTransition(f"{name} {number} is {label(current)} and cannot become {label(target)}.".replace("  ", " "))
+        raise InvalidTransition(
+            f"{name} {number} is {label(current)} and cannot become {label(target)}.".replace("  ", " ")
+        )
 
 
 def initial_states(document_type: str) -> set[str]:

@@ -24,8 +24,9 @@ _CODE_SHAPE = re.compile(r"^[A-Z0-9][A-Z0-9_-]{0,31}$")
 _SKU_SHAPE = re.compile(r"^[A-Z0-9]+(-[A-Z0-9]+)*$")
 
 
-def text_value(value: Any, *, field: str, label: str, max_length: int, required: bool = False,
-               multiline: bool = False) -> str:
+def text_value(
+    value: Any, *, field: str, label: str, max_length: int, required: bool = False, multiline: bool = False
+) -> str:
     """Stripped text without control characters (NUL and friends); newlines only where multiline."""
     if value is None:
         value = ""
@@ -42,8 +43,16 @@ def text_value(value: Any, *, field: str, label: str, max_length: int, required:
     return cleaned
 
 
-def decimal_value(value: Any, *, field: str, label: str, places: int, minimum: Decimal | None = None,
-                  maximum: Decimal, positive: bool = False) -> Decimal:
+def decimal_value(
+    value: Any,
+    *,
+    field: str,
+    label: str,
+    places: int,
+    minimum: Decimal | None = None,
+    maximum: Decimal,
+    positive: bool = False,
+) -> Decimal:
     if isinstance(value, bool) or value is None:
         raise ValidationError(f"{label} is required.", field=field)
     if isinstance(value, float):
@@ -81,8 +90,9 @@ def signed_quantity(value: Any, *, field: str = "quantity", label: str = "The qu
 
 
 def money(value: Any, *, field: str, label: str, positive: bool = False) -> Decimal:
-    return decimal_value(value, field=field, label=label, places=2, minimum=Decimal(0), maximum=MAX_MONEY,
-                         positive=positive)
+    return decimal_value(
+        value, field=field, label=label, places=2, minimum=Decimal(0), maximum=MAX_MONEY, positive=positive
+    )
 
 
 def percent(value: Any, *, field: str, label: str) -> Decimal:

@@ -42,8 +42,13 @@ class TestServer:
 
     def _admin(self) -> psycopg2.extensions.connection:
         url = make_url(self.admin_url)
-        conn = psycopg2.connect(host=url.host or url.query.get("host"), port=url.port or url.query.get("port"),
-                                user=url.username, password=url.password, dbname=url.database or "postgres")
+        conn = psycopg2.connect(
+            host=url.host or url.query.get("host"),
+            port=url.port or url.query.get("port"),
+            user=url.username,
+            password=url.password,
+            dbname=url.database or "postgres",
+        )
         conn.autocommit = True
         return conn
 
@@ -67,8 +72,10 @@ class TestServer:
         name = f"erp_t_{self.run_id}_{next(self._counter)}"
         self.execute(f"CREATE DATABASE {name} TEMPLATE {self.template}")
         # database-level grants are not copied with a template (migrate.apply_database_grants)
-        self.execute(f"REVOKE CONNECT, TEMPORARY ON DATABASE {name} FROM PUBLIC; GRANT CONNECT ON DATABASE {name} "
-                     "TO erp_sales, erp_warehouse, erp_purchasing, erp_production, erp_finance, erp_supervisor, erp_admin")
+        self.execute(
+            f"REVOKE CONNECT, TEMPORARY ON DATABASE {name} FROM PUBLIC; GRANT CONNECT ON DATABASE {name} "
+            "TO erp_sales, erp_warehouse, erp_purchasing, erp_production, erp_finance, erp_supervisor, erp_admin"
+        )
         return name
 
     def drop(self, name: str) -> None:

@@ -62,13 +62,23 @@ class AccountDialog(QDialog):
 
     ADD, DEPARTMENT, PASSWORD = "add", "department", "password"
 
-    def __init__(self, mode: str, parent: QWidget | None = None, *, login: str = "", full_name: str = "",
-                 department: str = "sales") -> None:
+    def __init__(
+        self,
+        mode: str,
+        parent: QWidget | None = None,
+        *,
+        login: str = "",
+        full_name: str = "",
+        department: str = "sales",
+    ) -> None:
         super().__init__(parent)
         self.mode = mode
         self.setObjectName(f"{mode}UserDialog")
-        titles = {self.ADD: "Add user", self.DEPARTMENT: f"Change the department of {login}",
-                  self.PASSWORD: f"Reset the password of {login}"}
+        titles = {
+            self.ADD: "Add user",
+            self.DEPARTMENT: f"Change the department of {login}",
+            self.PASSWORD: f"Reset the password of {login}",
+        }
         self.setWindowTitle(titles[mode])
         self.setMinimumWidth(440)
         form = QFormLayout()
@@ -106,8 +116,9 @@ class AccountDialog(QDialog):
         buttons = QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         self.buttons = QDialogButtonBox(buttons, self)
         self.ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
-        self.ok_button.setText({self.ADD: "Add user", self.DEPARTMENT: "Change department",
-                                self.PASSWORD: "Set password"}[mode])
+        self.ok_button.setText(
+            {self.ADD: "Add user", self.DEPARTMENT: "Change department", self.PASSWORD: "Set password"}[mode]
+        )
         self.buttons.accepted.connect(self.submit)
         self.buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
@@ -133,13 +144,18 @@ class AccountDialog(QDialog):
         widget.style().polish(widget)
 
     def values(self) -> dict[str, Any]:
-        return {"login": self.login.text().strip(), "full_name": self.full_name.text().strip(),
-                "department": self.department.currentData(), "password": self.password.text()}
+        return {
+            "login": self.login.text().strip(),
+            "full_name": self.full_name.text().strip(),
+            "department": self.department.currentData(),
+            "password": self.password.text(),
+        }
 
     def submit(self) -> None:
         if self.mode in (self.ADD, self.PASSWORD) and self.password.text() != self.repeat.text():
-            self.show_error(DomainError("The two passwords differ; type the same password twice.",
-                                        field="passwordRepeat"))
+            self.show_error(
+                DomainError("The two passwords differ; type the same password twice.", field="passwordRepeat")
+            )
             return
         self.set_busy(True)
         self.submitted.emit(self.values())
@@ -154,8 +170,13 @@ class AccountDialog(QDialog):
         self.set_busy(False)
         self.message.show_error(exc)
         field = getattr(exc, "field", None)
-        widget = {"login": self.login, "full_name": self.full_name, "department": self.department,
-                  "password": self.password, "passwordRepeat": self.repeat}.get(field or "")
+        widget = {
+            "login": self.login,
+            "full_name": self.full_name,
+            "department": self.department,
+            "password": self.password,
+            "passwordRepeat": self.repeat,
+        }.get(field or "")
         if widget is not None and widget.isVisible():
             if isinstance(widget, QLineEdit):
                 self._mark(widget, True)
@@ -176,9 +197,15 @@ class AdminWindow(RoleWindow):
         self.dialog: AccountDialog | None = None
         self.audit_dialogs: list[AuditDialog] = []
 
-        self.users = self.live_list(USER_COLUMNS, users_with_status, lambda _: None, key="login",
-                                    extra_fields=("active",), search="Search login, name (Ctrl+F)",
-                                    sort=(0, Qt.SortOrder.AscendingOrder))
+        self.users = self.live_list(
+            USER_COLUMNS,
+            users_with_status,
+            lambda _: None,
+            key="login",
+            extra_fields=("active",),
+            search="Search login, name (Ctrl+F)",
+            sort=(0, Qt.SortOrder.AscendingOrder),
+        )
         self.users.table.setObjectName("users")
         self.users.table.source.row_style = disabled_in_grey
         self.department_filter = QComboBox(self)
@@ -201,32 +228,61 @@ class AdminWindow(RoleWindow):
 
         selected = self.users.table.current_record
         me = context.identity.login
-        self.add_action = self.action("&Add user", self.add_user, shortcut="Ctrl+N", duty="manage_users",
-                                      tip="Add a person who logs in to the ERP")
+        self.add_action = self.action(
+            "&Add user",
+            self.add_user,
+            shortcut="Ctrl+N",
+            duty="manage_users",
+            tip="Add a person who logs in to the ERP",
+        )
         self.department_action = self.action(
-            "Change &department", self.change_department, shortcut="F2", duty="manage_users",
-            enabled=lambda: selected() is not None)
+            "Change &department",
+            self.change_department,
+            shortcut="F2",
+            duty="manage_users",
+            enabled=lambda: selected() is not None,
+        )
         self.password_action = self.action(
-            "Reset &password", self.reset_password, shortcut="Ctrl+Shift+P", duty="manage_users",
-            enabled=lambda: selected() is not None)
+            "Reset &password",
+            self.reset_password,
+            shortcut="Ctrl+Shift+P",
+            duty="manage_users",
+            enabled=lambda: selected() is not None,
+        )
         self.disable_action = self.action(
-            "D&isable", self.disable_user, shortcut="Ctrl+Shift+D", duty="manage_users",
+            "D&isable",
+            self.disable_user,
+            shortcut="Ctrl+Shift+D",
+            duty="manage_users",
             enabled=lambda: bool((selected() or {}).get("active")) and (selected() or {}).get("login") != me,
-            tip="Stop the user from logging in; their open sessions end at once")
+            tip="Stop the user from logging in; their open sessions end at once",
+        )
         self.enable_action = self.action(
-            "&Enable", self.enable_user, shortcut="Ctrl+Shift+E", duty="manage_users",
-            enabled=lambda: selected() is not None and not (selected() or {}).get("active"))
-        self.history_action = self.action("Order &history", self.focus_order_lookup, shortcut="Ctrl+H",
-                                          duty="read_audit",
-                                          tip="Show the whole audit trail of one sales order")
+            "&Enable",
+            self.enable_user,
+            shortcut="Ctrl+Shift+E",
+            duty="manage_users",
+            enabled=lambda: selected() is not None and not (selected() or {}).get("active"),
+        )
+        self.history_action = self.action(
+            "Order &history",
+            self.focus_order_lookup,
+            shortcut="Ctrl+H",
+            duty="read_audit",
+            tip="Show the whole audit trail of one sales order",
+        )
         self.update_actions()
 
         if not context.may("manage_users"):
             self.message.show_message(
-                "Only an administrator manages users" + ("; you may look at them and at the audit trail."
-                                                         if self.may_read else
-                                                         f"; you are logged in as {context.department}."),
-                seconds=0)
+                "Only an administrator manages users"
+                + (
+                    "; you may look at them and at the audit trail."
+                    if self.may_read
+                    else f"; you are logged in as {context.department}."
+                ),
+                seconds=0,
+            )
         if not self.may_read:
             self.tabs.setEnabled(False)
 
@@ -287,9 +343,13 @@ class AdminWindow(RoleWindow):
     def load_audit(self) -> None:
         if not self.may_read:
             return
-        self.run(audit.recent_audit, limit=self.audit_limit.currentData() or AUDIT_LIMITS[0],
-                 table=self.audit_table.currentData(), actor=self.audit_actor.currentData(),
-                 on_done=self._audit_loaded)
+        self.run(
+            audit.recent_audit,
+            limit=self.audit_limit.currentData() or AUDIT_LIMITS[0],
+            table=self.audit_table.currentData(),
+            actor=self.audit_actor.currentData(),
+            on_done=self._audit_loaded,
+        )
 
     def _audit_loaded(self, rows: list[dict[str, Any]]) -> None:
         self.audit_view.set_rows(rows)
@@ -316,8 +376,7 @@ class AdminWindow(RoleWindow):
 
     def open_order_history(self) -> None:
         number = self.order_number.text()
-        self.run(find_order, number, on_done=lambda found: self.open_audit(*found),
-                 on_error=self._order_not_found)
+        self.run(find_order, number, on_done=lambda found: self.open_audit(*found), on_error=self._order_not_found)
 
     def _order_not_found(self, exc: BaseException) -> None:
         self.show_error(exc)
@@ -328,16 +387,16 @@ class AdminWindow(RoleWindow):
         row = self.audit_view.current_row()
         found = order_of(row) if row else None
         if found is None:
-            self.message.show_message("This row does not belong to a sales order; its whole record is shown "
-                                      "below the list.")
+            self.message.show_message(
+                "This row does not belong to a sales order; its whole record is shown below the list."
+            )
             return
         self.open_audit(*found)
 
     def open_audit(self, order_id: int, number: str | None) -> AuditDialog:
         dialog = AuditDialog(self.context, order_id, number, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.destroyed.connect(lambda *_: self.audit_dialogs.remove(dialog) if dialog in self.audit_dialogs
-                                 else None)
+        dialog.destroyed.connect(lambda *_: self.audit_dialogs.remove(dialog) if dialog in self.audit_dialogs else None)
         self.audit_dialogs.append(dialog)
         dialog.show()
         return dialog
@@ -367,7 +426,8 @@ class AdminWindow(RoleWindow):
     def _filter_department(self) -> None:
         department = self.department_filter.currentData()
         self.users.table.proxy.set_predicate(
-            None if department is None else (lambda record: record.get("department") == department))
+            None if department is None else (lambda record: record.get("department") == department)
+        )
 
     # -- actions --------------------------------------------------------------------------------------------
 
@@ -390,8 +450,12 @@ class AdminWindow(RoleWindow):
             else:
                 self.show_error(exc)
 
-        dialog.submitted.connect(lambda values: self.run(
-            operation(values), on_done=lambda result: succeeded(values, result), on_error=failed))
+        dialog.submitted.connect(
+            lambda values: self.run(
+                operation(values), on_done=lambda result: succeeded(values, result), on_error=failed
+            )
+        )
+
         def forget(*_: Any) -> None:
             if self.dialog is dialog:
                 self.dialog = None
@@ -406,10 +470,13 @@ class AdminWindow(RoleWindow):
         self.tabs.setCurrentIndex(0)
 
         def operation(values: dict[str, Any]) -> Any:
-            return lambda session: security.create_user(session, login=values["login"],
-                                                        department=values["department"],
-                                                        password=values["password"],
-                                                        full_name=values["full_name"])
+            return lambda session: security.create_user(
+                session,
+                login=values["login"],
+                department=values["department"],
+                password=values["password"],
+                full_name=values["full_name"],
+            )
 
         def done(values: dict[str, Any], _: Any) -> str:
             self._select_after_load(values["login"])
@@ -429,8 +496,9 @@ class AdminWindow(RoleWindow):
         def done(values: dict[str, Any], _: Any) -> str:
             return f"{login} now works in {values['department']}; the new rights apply from their next login."
 
-        dialog = AccountDialog(AccountDialog.DEPARTMENT, self, login=login, full_name=record["full_name"],
-                               department=record["department"])
+        dialog = AccountDialog(
+            AccountDialog.DEPARTMENT, self, login=login, full_name=record["full_name"], department=record["department"]
+        )
         return self._open_dialog(dialog, operation, done)
 
     def reset_password(self) -> AccountDialog | None:
@@ -442,9 +510,11 @@ class AdminWindow(RoleWindow):
         def operation(values: dict[str, Any]) -> Any:
             return lambda session: security.set_password(session, login, values["password"])
 
-        return self._open_dialog(AccountDialog(AccountDialog.PASSWORD, self, login=login,
-                                               full_name=record["full_name"]),
-                                 operation, lambda *_: f"New password set for {login}.")
+        return self._open_dialog(
+            AccountDialog(AccountDialog.PASSWORD, self, login=login, full_name=record["full_name"]),
+            operation,
+            lambda *_: f"New password set for {login}.",
+        )
 
     def disable_user(self) -> None:
         record = self.users.table.current_record()
@@ -452,8 +522,9 @@ class AdminWindow(RoleWindow):
             return
         login = record["login"]
         who = f"{login} ({record['full_name']})" if record["full_name"] else login
-        question = (f"Disable {who}? Their open sessions end at once, and they cannot log in until you "
-                    "enable them again.")
+        question = (
+            f"Disable {who}? Their open sessions end at once, and they cannot log in until you enable them again."
+        )
         if not confirm(self, "Disable user", question, destructive=True):
             return
 
@@ -470,8 +541,11 @@ class AdminWindow(RoleWindow):
         if record is None or record["active"]:
             return
         login = record["login"]
-        self.run(security.enable_user, login, on_done=lambda _: (
-            self.message.show_message(f"{login} is enabled and can log in again."), self.reload()))
+        self.run(
+            security.enable_user,
+            login,
+            on_done=lambda _: (self.message.show_message(f"{login} is enabled and can log in again."), self.reload()),
+        )
 
     def _select_after_load(self, login: str) -> None:
         def select() -> None:

@@ -35,14 +35,28 @@ from server_db.services import sales
 from server_db.states import label
 
 TABLE_LABELS = {
-    "sales_orders": "Sales order", "sales_order_lines": "Order line", "reservations": "Reservation",
-    "purchase_requests": "Purchase request", "purchase_orders": "Purchase order",
-    "purchase_order_lines": "Purchase order line", "production_orders": "Production order",
-    "production_components": "Production component", "delivery_notes": "Delivery note",
-    "delivery_note_lines": "Delivery note line", "invoices": "Invoice", "invoice_lines": "Invoice line",
-    "payments": "Payment", "stock_moves": "Stock move", "customers": "Customer", "suppliers": "Supplier",
-    "products": "Product", "bom_lines": "Bill of materials line", "warehouses": "Warehouse",
-    "work_centres": "Work centre", "company": "Company", "users": "User",
+    "sales_orders": "Sales order",
+    "sales_order_lines": "Order line",
+    "reservations": "Reservation",
+    "purchase_requests": "Purchase request",
+    "purchase_orders": "Purchase order",
+    "purchase_order_lines": "Purchase order line",
+    "production_orders": "Production order",
+    "production_components": "Production component",
+    "delivery_notes": "Delivery note",
+    "delivery_note_lines": "Delivery note line",
+    "invoices": "Invoice",
+    "invoice_lines": "Invoice line",
+    "payments": "Payment",
+    "stock_moves": "Stock move",
+    "customers": "Customer",
+    "suppliers": "Supplier",
+    "products": "Product",
+    "bom_lines": "Bill of materials line",
+    "warehouses": "Warehouse",
+    "work_centres": "Work centre",
+    "company": "Company",
+    "users": "User",
 }
 
 ACTION_LABELS = {"insert": "created", "update": "changed", "delete": "deleted"}
@@ -102,8 +116,7 @@ def describe(row: dict[str, Any]) -> str:
     if row["action"] == "update":
         changes = row.get("changes") or {}
         keys = [k for k in changes if k not in BOOKKEEPING] or list(changes)
-        return "; ".join(f"{k}: {show_value(k, changes[k][0])} → {show_value(k, changes[k][1])}"
-                         for k in keys)
+        return "; ".join(f"{k}: {show_value(k, changes[k][0])} → {show_value(k, changes[k][1])}" for k in keys)
     record = row.get("after") if row["action"] == "insert" else row.get("before")
     facts = [f"{k} {show_value(k, record[k])}" for k in FACTS if record and record.get(k) not in (None, "")]
     word = ACTION_LABELS.get(row["action"], row["action"])
@@ -142,8 +155,10 @@ def pretty_json(value: Any, indent: int = 0) -> str:
     if isinstance(value, dict):
         if not value:
             return "{}"
-        items = [f"{pad}{json.dumps(str(k), ensure_ascii=False)}: {pretty_json(v, indent + 1)}"
-                 for k, v in sorted(value.items())]
+        items = [
+            f"{pad}{json.dumps(str(k), ensure_ascii=False)}: {pretty_json(v, indent + 1)}"
+            for k, v in sorted(value.items())
+        ]
         return "{\n" + ",\n".join(items) + "\n" + "  " * indent + "}"
     if isinstance(value, list):
         if not value:
@@ -160,15 +175,17 @@ def display_rows(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     result = []
     for row in rows:
         at = row["at"]
-        result.append({
-            **row,
-            "when": at.astimezone().strftime("%Y-%m-%d %H:%M:%S") if isinstance(at, dt.datetime) else str(at),
-            "table": TABLE_LABELS.get(row["table_name"], row["table_name"]),
-            "row": row_name(row),
-            "action": ACTION_LABELS.get(row["action"], row["action"]),
-            "raw_action": row["action"],
-            "what": describe(row),
-        })
+        result.append(
+            {
+                **row,
+                "when": at.astimezone().strftime("%Y-%m-%d %H:%M:%S") if isinstance(at, dt.datetime) else str(at),
+                "table": TABLE_LABELS.get(row["table_name"], row["table_name"]),
+                "row": row_name(row),
+                "action": ACTION_LABELS.get(row["action"], row["action"]),
+                "raw_action": row["action"],
+                "what": describe(row),
+            }
+        )
     return result
 
 
@@ -192,9 +209,9 @@ class AuditView(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.filter = FilterBar(placeholder="Search who, what, which row (Ctrl+F)", parent=self)
-        self.table = RecordTable(AUDIT_COLUMNS, extra_fields=("before", "after", "table_name", "row_id",
-                                                              "changes"),
-                                 sort=None, parent=self)  # in the query's order: by id, ties and all
+        self.table = RecordTable(
+            AUDIT_COLUMNS, extra_fields=("before", "after", "table_name", "row_id", "changes"), sort=None, parent=self
+        )  # in the query's order: by id, ties and all
         self.table.setObjectName("auditRows")
         self.table.connect_filter(self.filter)
         self.table.current_changed.connect(self._show_detail)
@@ -252,8 +269,11 @@ class AuditView(QWidget):
             return
         changed = ", ".join(k for k in (row.get("changes") or {}) if k not in BOOKKEEPING)
         self.before_title.setText("<b>Before</b>" + ("" if row["before"] is not None else " (did not exist)"))
-        self.after_title.setText("<b>After</b>" + (f" — changed: {changed}" if changed else "")
-                                 + ("" if row["after"] is not None else " (deleted)"))
+        self.after_title.setText(
+            "<b>After</b>"
+            + (f" — changed: {changed}" if changed else "")
+            + ("" if row["after"] is not None else " (deleted)")
+        )
         self.after_title.setToolTip(f"Changed: {changed}" if changed else "")
         self.before.setPlainText("" if row["before"] is None else pretty_json(row["before"]))
         self.after.setPlainText("" if row["after"] is None else pretty_json(row["after"]))
@@ -261,16 +281,17 @@ class AuditView(QWidget):
     def texts(self) -> list[str]:
         """What each row says, in the order shown (for tests and copy)."""
         model = self.table.proxy
-        return [" | ".join(str(model.index(r, c).data() or "") for c in range(model.columnCount()))
-                for r in range(model.rowCount())]
+        return [
+            " | ".join(str(model.index(r, c).data() or "") for c in range(model.columnCount()))
+            for r in range(model.rowCount())
+        ]
 
 
 class AuditDialog(QDialog):
     """One sales order's history: the order, its lines, reservations, purchase requests, production
     orders, delivery notes, invoices and payments, oldest first. F5 reads it again."""
 
-    def __init__(self, context: Any, order_id: int, order_number: str | None,
-                 parent: QWidget | None = None) -> None:
+    def __init__(self, context: Any, order_id: int, order_number: str | None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.context = context
         self.order_id = order_id
@@ -298,24 +319,29 @@ class AuditDialog(QDialog):
         self.load()
 
     def _set_heading(self, detail: str) -> None:
-        self.heading.setText(f"<b>{self.order_number}</b> — every write to the order and its documents, "
-                             f"oldest first · {detail}")
+        self.heading.setText(
+            f"<b>{self.order_number}</b> — every write to the order and its documents, oldest first · {detail}"
+        )
 
     def load(self) -> None:
-        self.context.operations.run(audit.order_audit, self.order_id, on_done=self._loaded,
-                                    on_error=self._failed, owner=self)
+        self.context.operations.run(
+            audit.order_audit, self.order_id, on_done=self._loaded, on_error=self._failed, owner=self
+        )
 
     def _loaded(self, rows: list[dict[str, Any]]) -> None:
         if self.order_number.startswith("order #"):
-            number = next(((r["after"] or r["before"] or {}).get("number") for r in rows
-                           if r["table_name"] == "sales_orders"), None)
+            number = next(
+                ((r["after"] or r["before"] or {}).get("number") for r in rows if r["table_name"] == "sales_orders"),
+                None,
+            )
             if number:
                 self.order_number = number
                 self.setWindowTitle(f"History of {number} — audit trail")
         self.view.set_rows(rows)
         self.loaded = True
-        self._set_heading(f"{len(rows)} write{'s' if len(rows) != 1 else ''}" if rows
-                          else "nothing recorded for this order")
+        self._set_heading(
+            f"{len(rows)} write{'s' if len(rows) != 1 else ''}" if rows else "nothing recorded for this order"
+        )
         if rows and self.view.table.current_id() is None:
             self.view.table.select_id(rows[-1]["id"])
 

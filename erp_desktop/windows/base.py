@@ -27,10 +27,20 @@ class LiveList:
     """A table fed by a query. `query(session, ids=None)` returns rows; `ids_of(changes)` says which ids
     an event touches (None: not this list's business). Only those rows are fetched again."""
 
-    def __init__(self, window: RoleWindow, columns: Sequence[Column], query: Callable[..., list[dict[str, Any]]],
-                 ids_of: Callable[[Changes], Iterable[int] | None], *, states: Sequence[str] = (),
-                 key: str = "id", extra_fields: Sequence[str] = (), search: str = "Search (Ctrl+F)",
-                 sort: Any = (0, Qt.SortOrder.DescendingOrder), fast_sort: bool = False) -> None:
+    def __init__(
+        self,
+        window: RoleWindow,
+        columns: Sequence[Column],
+        query: Callable[..., list[dict[str, Any]]],
+        ids_of: Callable[[Changes], Iterable[int] | None],
+        *,
+        states: Sequence[str] = (),
+        key: str = "id",
+        extra_fields: Sequence[str] = (),
+        search: str = "Search (Ctrl+F)",
+        sort: Any = (0, Qt.SortOrder.DescendingOrder),
+        fast_sort: bool = False,
+    ) -> None:
         self.window = window
         self.query = query
         self.ids_of = ids_of
@@ -44,30 +54,62 @@ class LiveList:
         layout.addWidget(self.filter)
         layout.addWidget(self.table)
         self.on_loaded: list[Callable[[], None]] = []
+        self._ticket = 0
+        self._loading: int | None = None
+        self._latest: dict[Any, int] = {}
+        self._touched_while_loading: set[Any] = set()
 
     def load(self) -> None:
+        """Fetch everything. Changes that arrive meanwhile are fetched again once the load is in."""
+        self._ticket += 1
+        ticket = self._loading = self._ticket
+        self._touched_while_loading = set()
+
         def done(rows: list[dict[str, Any]]) -> None:
+            if ticket != self._loading:
+                return  # a newer load is on its way
             current = self.table.current_id()
             self.table.source.reset(rows)
             if current is not None:
                 self.table.select_id(current)
             self.loaded = True
+            self._loading = None
+            self._latest.clear()  # refetches older than this load must not overwrite it
+            again, self._touched_while_loading = self._touched_while_loading, set()
+            if again:
+                self._refetch(again)
             for callback in self.on_loaded:
                 callback()
 
         self.window.run(self.query, on_done=done)
 
     def apply(self, changes: Changes) -> None:
-        if not self.loaded:
-            return
         ids = self.ids_of(changes)
         if not ids:
             return
-        ids = sorted(set(ids))
-        self.window.run(self.query, ids=ids, on_done=lambda rows: self._merge(ids, rows))
+        if self._loading is not None:
+            self._touched_while_loading |= set(ids)
+        if self.loaded:
+            self._refetch(set(ids))
 
-    def _merge(self, ids: list[int], rows: list[dict[str, Any]]) -> None:
-        self.table.source.replace_subset(ids, rows)
+    def _refetch(self, ids: set[Any]) -> None:
+        # Refetches run on several worker threads and may finish out of order: each id only takes the
+        # answer of the newest refetch asked for it.
+        self._ticket += 1
+        ticket = self._ticket
+        for key in ids:
+            self._latest[key] = ticket
+        ordered = sorted(ids)
+        self.window.run(self.query, ids=ordered, on_done=lambda rows: self._merge(ticket, ordered, rows))
+
+    def _merge(self, ticket: int, ids: list[Any], rows: list[dict[str, Any]]) -> None:
+        current = {key for key in ids if self._latest.get(key) == ticket}
+        for key in current:
+            del self._latest[key]
+        if not current:
+            return
+        field = self.table.source.key
+        self.table.source.replace_subset(current, [row for row in rows if row[field] in current])
         for callback in self.on_loaded:
             callback()
 
@@ -82,8 +124,10 @@ class RoleWindow(QMainWindow):
         super().__init__(parent)
         self.context = context
         self.setObjectName(f"{self.department}Window")
-        self.setWindowTitle(f"{self.title} — {context.identity.full_name or context.identity.login}"
-                            f" ({context.department}) — Order collaboration ERP")
+        self.setWindowTitle(
+            f"{self.title} — {context.identity.full_name or context.identity.login}"
+            f" ({context.department}) — Order collaboration ERP"
+        )
         self.resize(1280, 760)
         self.toolbar = QToolBar("Actions", self)
         self.toolbar.setObjectName("actions")
@@ -122,8 +166,16 @@ class RoleWindow(QMainWindow):
         layout.addWidget(widget, 1)
         self.setCentralWidget(holder)
 
-    def action(self, text: str, slot: Callable[[], None], *, shortcut: str | QKeySequence | None = None,
-               duty: str | None = None, enabled: Callable[[], bool] = lambda: True, tip: str = "") -> QAction | None:
+    def action(
+        self,
+        text: str,
+        slot: Callable[[], None],
+        *,
+        shortcut: str | QKeySequence | None = None,
+        duty: str | None = None,
+        enabled: Callable[[], bool] = lambda: True,
+        tip: str = "",
+    ) -> QAction | None:
         """A toolbar action; None (and no button) if the person's role may not do it."""
         if duty is not None and not self.context.may(duty):
             return None
@@ -156,18 +208,26 @@ class RoleWindow(QMainWindow):
 
     # -- running --------------------------------------------------------------------------------------------
 
-    def run(self, function: Callable[..., Any], *args: Any, on_done: Callable[[Any], None] | None = None,
-            on_error: Callable[[BaseException], None] | None = None, done_message: str | None = None,
-            **kwargs: Any) -> None:
+    def run(
+        self,
+        function: Callable[..., Any],
+        *args: Any,
+        on_done: Callable[[Any], None] | None = None,
+        on_error: Callable[[BaseException], None] | None = None,
+        done_message: str | None = None,
+        **kwargs: Any,
+    ) -> None:
         """Run a service or query off the GUI thread; errors appear in the message bar."""
+
         def finished(result: Any) -> None:
             if done_message:
                 self.message.show_message(done_message)
             if on_done is not None:
                 on_done(result)
 
-        self.context.operations.run(function, *args, on_done=finished, on_error=on_error or self.show_error,
-                                    owner=self, **kwargs)
+        self.context.operations.run(
+            function, *args, on_done=finished, on_error=on_error or self.show_error, owner=self, **kwargs
+        )
 
     def show_error(self, exc: BaseException) -> None:
         self.message.show_error(exc)
@@ -222,8 +282,11 @@ class RoleWindow(QMainWindow):
         """Bring an order forward (from the inbox). Windows with order lists override this."""
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        if self.has_unsaved_work() and QMessageBox.question(
-                self, "Close", "There are unsaved changes. Close anyway and lose them?") != QMessageBox.StandardButton.Yes:
+        if (
+            self.has_unsaved_work()
+            and QMessageBox.question(self, "Close", "There are unsaved changes. Close anyway and lose them?")
+            != QMessageBox.StandardButton.Yes
+        ):
             event.ignore()
             return
         super().closeEvent(event)

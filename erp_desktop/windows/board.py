@@ -42,16 +42,20 @@ BOARD_COLUMNS = [
 ]
 
 # 'paid' is passed through on the way to 'closed' within one transaction, so no open order rests there
-STAGES = [s for s in SalesOrderState
-          if s not in (SalesOrderState.PAID, SalesOrderState.CLOSED, SalesOrderState.CANCELLED)]
+STAGES = [
+    s for s in SalesOrderState if s not in (SalesOrderState.PAID, SalesOrderState.CLOSED, SalesOrderState.CANCELLED)
+]
 
 
 def stage_style(record: dict[str, Any]) -> tuple[str | None, str | None, bool]:
     """A light tint of the stage's colour; late orders in red and bold."""
     tint = QColor(fmt.STATE_COLOURS.get(record.get("state") or "", "#ffffff"))
     tint.setAlpha(38)
-    return (tint.name(QColor.NameFormat.HexArgb), fmt.LATE_COLOUR if record.get("late") else None,
-            bool(record.get("late")))
+    return (
+        tint.name(QColor.NameFormat.HexArgb),
+        fmt.LATE_COLOUR if record.get("late") else None,
+        bool(record.get("late")),
+    )
 
 
 def _chart(title: str) -> tuple[QChart, QChartView]:
@@ -72,8 +76,15 @@ class BoardWindow(RoleWindow):
 
     def __init__(self, context: Any, parent: QWidget | None = None) -> None:
         super().__init__(context, parent)
-        self.board = self.live_list(BOARD_COLUMNS, queries.board_rows, lambda c: c.sales_orders, states=STAGES,
-                                    search="Filter by order or customer (Ctrl+F)", sort=None, fast_sort=True)
+        self.board = self.live_list(
+            BOARD_COLUMNS,
+            queries.board_rows,
+            lambda c: c.sales_orders,
+            states=STAGES,
+            search="Filter by order or customer (Ctrl+F)",
+            sort=None,
+            fast_sort=True,
+        )
         self.board.table.setObjectName("board")
         self.board.table.source.row_style = stage_style
         self.board.table.activated_id.connect(self.open_audit)
@@ -113,8 +124,13 @@ class BoardWindow(RoleWindow):
         splitter.setSizes([300, 460])
         self.central(splitter)
         self.resizeDocks([self.inbox], [200], Qt.Orientation.Horizontal)
-        self.action("&Audit trail", lambda: self.open_audit(self.board.table.current_id()), shortcut="Ctrl+T",
-                    duty="read_audit", enabled=lambda: self.board.table.current_id() is not None)
+        self.action(
+            "&Audit trail",
+            lambda: self.open_audit(self.board.table.current_id()),
+            shortcut="Ctrl+T",
+            duty="read_audit",
+            enabled=lambda: self.board.table.current_id() is not None,
+        )
         self.update_actions()
         self._dashboard_timer = QTimer(self, singleShot=True, interval=400)
         self._dashboard_timer.timeout.connect(self.refresh_dashboard)
@@ -140,19 +156,41 @@ class BoardWindow(RoleWindow):
             value = kpis.get(key, 0)
             tile.set_value(fmt.money(value) if key == "overdue_receivables" else value)
         per_state = data["orders_per_state"]
-        self._bars(self.stage_chart, [f"{label(s)} ({per_state.get(s, 0)})" for s in STAGES],
-                   [float(per_state.get(s, 0)) for s in STAGES], [fmt.STATE_COLOURS[s] for s in STAGES], legend=True)
+        self._bars(
+            self.stage_chart,
+            [f"{label(s)} ({per_state.get(s, 0)})" for s in STAGES],
+            [float(per_state.get(s, 0)) for s in STAGES],
+            [fmt.STATE_COLOURS[s] for s in STAGES],
+            legend=True,
+        )
         load = data["load"]
-        self._bars(self.load_chart, [w["code"] for w in load], [float(w["load"]) for w in load], ["#5c6bc0"],
-                   second=[float(w["capacity"]) for w in load])
+        self._bars(
+            self.load_chart,
+            [w["code"] for w in load],
+            [float(w["load"]) for w in load],
+            ["#5c6bc0"],
+            second=[float(w["capacity"]) for w in load],
+        )
         ageing = data["ageing"]
         buckets = ["current", "days_1_30", "days_31_60", "days_61_90", "over_90"]
-        self._bars(self.ageing_chart, ["due", "1-30", "31-60", "61-90", ">90"],
-                   [float(ageing[b]) for b in buckets], ["#43a047", "#f9a825", "#fb8c00", "#e53935", "#b71c1c"])
+        self._bars(
+            self.ageing_chart,
+            ["due", "1-30", "31-60", "61-90", ">90"],
+            [float(ageing[b]) for b in buckets],
+            ["#43a047", "#f9a825", "#fb8c00", "#e53935", "#b71c1c"],
+        )
 
     @staticmethod
-    def _bars(chart: QChart, categories: list[str], values: list[float], colours: list[str],
-              second: list[float] | None = None, *, horizontal: bool = False, legend: bool = False) -> None:
+    def _bars(
+        chart: QChart,
+        categories: list[str],
+        values: list[float],
+        colours: list[str],
+        second: list[float] | None = None,
+        *,
+        horizontal: bool = False,
+        legend: bool = False,
+    ) -> None:
         """Bars with one colour per category (or load against capacity). With `legend`, the categories are
         named in a legend beside the chart instead of under the bars (long names stay readable)."""
         chart.removeAllSeries()

@@ -39,8 +39,7 @@ TO_INVOICE_COLUMNS = [
     Column("customer_name", "Customer", width=260),
     Column("state", "Order state", "state", width=130),
     Column("last_shipped_at", "Last shipped", "datetime", width=140),
-    Column("net_amount", "To invoice (net)", "money", width=130,
-           tooltip="shipped and not yet invoiced, before tax"),
+    Column("net_amount", "To invoice (net)", "money", width=130, tooltip="shipped and not yet invoiced, before tax"),
 ]
 
 INVOICE_COLUMNS = [
@@ -108,8 +107,7 @@ class PaymentDialog(QDialog):
 
     recorded = Signal(str)  # the message for the window
 
-    def __init__(self, context: ClientContext, invoice: dict[str, Any],
-                 parent: QWidget | None = None) -> None:
+    def __init__(self, context: ClientContext, invoice: dict[str, Any], parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.context = context
         self.invoice = invoice
@@ -117,10 +115,13 @@ class PaymentDialog(QDialog):
         self.setWindowTitle(f"Record payment — {invoice['number']}")
         self.setMinimumWidth(420)
         layout = QVBoxLayout(self)
-        summary = QLabel(f"<b>{invoice['number']}</b> · {invoice['customer_name']}<br>gross "
-                         f"{fmt.money(invoice['gross_total'])} · paid {fmt.money(invoice['amount_paid'])} · "
-                         f"credited {fmt.money(invoice['amount_credited'])} · <b>open "
-                         f"{fmt.money(invoice['open_amount'])}</b>", self)
+        summary = QLabel(
+            f"<b>{invoice['number']}</b> · {invoice['customer_name']}<br>gross "
+            f"{fmt.money(invoice['gross_total'])} · paid {fmt.money(invoice['amount_paid'])} · "
+            f"credited {fmt.money(invoice['amount_credited'])} · <b>open "
+            f"{fmt.money(invoice['open_amount'])}</b>",
+            self,
+        )
         summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout.addWidget(summary)
         form = QFormLayout()
@@ -166,8 +167,9 @@ class PaymentDialog(QDialog):
         self.message.hide()
 
         def done(_: Any) -> None:
-            self.recorded.emit(f"Payment of {_money_text(amount)} recorded on {number} ({label(method)}, "
-                               f"{paid_on.isoformat()}).")
+            self.recorded.emit(
+                f"Payment of {_money_text(amount)} recorded on {number} ({label(method)}, {paid_on.isoformat()})."
+            )
             self.accept()
 
         def failed(exc: BaseException) -> None:
@@ -176,9 +178,17 @@ class PaymentDialog(QDialog):
             self.amount.setFocus()
             self.amount.selectAll()
 
-        self.context.operations.run(finance.record_payment, invoice_id, amount=amount, paid_on=paid_on,
-                                    method=method, reference=reference, on_done=done, on_error=failed,
-                                    owner=self)
+        self.context.operations.run(
+            finance.record_payment,
+            invoice_id,
+            amount=amount,
+            paid_on=paid_on,
+            method=method,
+            reference=reference,
+            on_done=done,
+            on_error=failed,
+            owner=self,
+        )
 
 
 def _money_text(text: str) -> str:
@@ -194,16 +204,24 @@ class FinanceWindow(RoleWindow):
 
     def __init__(self, context: Any, parent: QWidget | None = None) -> None:
         super().__init__(context, parent)
-        self.to_invoice = self.live_list(TO_INVOICE_COLUMNS, queries.to_invoice_queue,
-                                         lambda c: c.sales_orders,
-                                         search="Search orders, customers (Ctrl+F)", sort=None)
+        self.to_invoice = self.live_list(
+            TO_INVOICE_COLUMNS,
+            queries.to_invoice_queue,
+            lambda c: c.sales_orders,
+            search="Search orders, customers (Ctrl+F)",
+            sort=None,
+        )
         self.to_invoice.table.setObjectName("toInvoice")
         # no invoicing on Enter or double-click: a posted invoice cannot be taken back, only credited
 
-        self.invoices = self.live_list(INVOICE_COLUMNS, invoice_rows, lambda c: c.invoices,
-                                       states=list(InvoiceState),
-                                       extra_fields=("kind", "sales_order_id", "overdue", "version"),
-                                       search="Search invoices, customers, orders (Ctrl+F)")
+        self.invoices = self.live_list(
+            INVOICE_COLUMNS,
+            invoice_rows,
+            lambda c: c.invoices,
+            states=list(InvoiceState),
+            extra_fields=("kind", "sales_order_id", "overdue", "version"),
+            search="Search invoices, customers, orders (Ctrl+F)",
+        )
         self.invoices.table.setObjectName("invoices")
         self.invoices.table.source.row_style = overdue_in_red
         self.invoices.table.activated_id.connect(lambda _: self.record_payment())
@@ -223,9 +241,9 @@ class FinanceWindow(RoleWindow):
         self.ageing_totals.setFixedHeight(28)
         self.ageing_totals.source.row_style = lambda record: ("#eef1f5", None, True)
         self.ageing.horizontalHeader().sectionResized.connect(
-            lambda i, _old, new: self.ageing_totals.setColumnWidth(i, new))
-        self.ageing.horizontalScrollBar().valueChanged.connect(
-            self.ageing_totals.horizontalScrollBar().setValue)
+            lambda i, _old, new: self.ageing_totals.setColumnWidth(i, new)
+        )
+        self.ageing.horizontalScrollBar().valueChanged.connect(self.ageing_totals.horizontalScrollBar().setValue)
         self.ageing_totals.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.ageing_note = QLabel(self)
         self.ageing_note.setObjectName("ageingNote")
@@ -253,26 +271,46 @@ class FinanceWindow(RoleWindow):
         invoice_kind = lambda: (self.invoices.table.current_record() or {}).get("kind")  # noqa: E731
         is_invoice = lambda: invoice_kind() == "invoice"  # noqa: E731
         self.invoice_action = self.action(
-            "&Invoice", self.invoice, shortcut="Ctrl+I", duty="invoice",
-            enabled=lambda: on_tab(self.to_invoice.container)()
-            and self.to_invoice.table.current_id() is not None,
-            tip="Invoice what was shipped for the selected order and post the invoice")
+            "&Invoice",
+            self.invoice,
+            shortcut="Ctrl+I",
+            duty="invoice",
+            enabled=lambda: on_tab(self.to_invoice.container)() and self.to_invoice.table.current_id() is not None,
+            tip="Invoice what was shipped for the selected order and post the invoice",
+        )
         self.payment_action = self.action(
-            "Record &payment…", self.record_payment, shortcut="Ctrl+Shift+P", duty="record_payments",
-            enabled=lambda: on_tab(self.invoices.container)() and is_invoice()
-            and invoice_state() in ("posted", "partially_paid"))
+            "Record &payment…",
+            self.record_payment,
+            shortcut="Ctrl+Shift+P",
+            duty="record_payments",
+            enabled=lambda: (
+                on_tab(self.invoices.container)() and is_invoice() and invoice_state() in ("posted", "partially_paid")
+            ),
+        )
         self.credit_action = self.action(
-            "&Credit note…", self.credit_note, shortcut="Ctrl+Shift+K", duty="credit_notes",
-            enabled=lambda: on_tab(self.invoices.container)() and is_invoice()
-            and invoice_state() in ("posted", "partially_paid"),
-            tip="Credit the whole open invoice; its quantities can be invoiced again")
+            "&Credit note…",
+            self.credit_note,
+            shortcut="Ctrl+Shift+K",
+            duty="credit_notes",
+            enabled=lambda: (
+                on_tab(self.invoices.container)() and is_invoice() and invoice_state() in ("posted", "partially_paid")
+            ),
+            tip="Credit the whole open invoice; its quantities can be invoiced again",
+        )
         self.print_action = self.action(
-            "P&rint…", self.print_selected, shortcut="Ctrl+P", duty="print_invoices",
+            "P&rint…",
+            self.print_selected,
+            shortcut="Ctrl+P",
+            duty="print_invoices",
             enabled=lambda: on_tab(self.invoices.container)() and bool(self.invoices.table.selected_ids()),
-            tip="Print the selected invoices and credit notes")
+            tip="Print the selected invoices and credit notes",
+        )
         self.batch_action = self.action(
-            "Print &unprinted", self.print_unprinted, duty="print_invoices",
-            tip="Print every posted invoice and credit note not printed yet, in one batch (with progress and cancel)")
+            "Print &unprinted",
+            self.print_unprinted,
+            duty="print_invoices",
+            tip="Print every posted invoice and credit note not printed yet, in one batch (with progress and cancel)",
+        )
         self.invoices.table.selectionModel().selectionChanged.connect(lambda *_: self.update_actions())
         self.payment_dialog: PaymentDialog | None = None
         self.print_offer: QMessageBox | None = None
@@ -299,14 +337,25 @@ class FinanceWindow(RoleWindow):
         if current is not None:
             self.ageing.select_id(current)
         totals = {bucket: sum((row[bucket] or Decimal(0) for row in rows), Decimal(0)) for bucket in BUCKETS}
-        self.ageing_totals.source.reset([{"customer_id": 0, "code": "Total",
-                                          "name": f"{len(rows)} customer{'s' if len(rows) != 1 else ''}",
-                                          **totals}])
+        self.ageing_totals.source.reset(
+            [
+                {
+                    "customer_id": 0,
+                    "code": "Total",
+                    "name": f"{len(rows)} customer{'s' if len(rows) != 1 else ''}",
+                    **totals,
+                }
+            ]
+        )
         overdue = totals["total"] - totals["current"]
         self.ageing_note.setText(
-            f"Open receivables {fmt.money(totals['total'])}" + (
+            f"Open receivables {fmt.money(totals['total'])}"
+            + (
                 f" · <span style='color:{fmt.LATE_COLOUR}'><b>overdue {fmt.money(overdue)}</b></span>"
-                if overdue else " · nothing overdue"))
+                if overdue
+                else " · nothing overdue"
+            )
+        )
 
     @property
     def ageing_total(self) -> Decimal:
@@ -337,12 +386,16 @@ class FinanceWindow(RoleWindow):
 
     def _invoiced(self, invoice: dict[str, Any]) -> None:
         text = f"{invoice['number']} posted: {fmt.money(invoice['gross_total'])}"
-        self.message.show_message(f"{text} ({invoice['customer_name']}, {invoice['order_number']}).",
-                                  seconds=12)
+        self.message.show_message(f"{text} ({invoice['customer_name']}, {invoice['order_number']}).", seconds=12)
         if not self.context.may("print_invoices"):
             return
-        offer = QMessageBox(QMessageBox.Icon.Question, "Print invoice", f"{text}.\n\nPrint it now?",
-                            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self)
+        offer = QMessageBox(
+            QMessageBox.Icon.Question,
+            "Print invoice",
+            f"{text}.\n\nPrint it now?",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            self,
+        )
         offer.setObjectName("printOffer")
         offer.setDefaultButton(QMessageBox.StandardButton.Yes)
         offer.finished.connect(lambda result: self._print_offer_answered(offer, invoice["id"], result))
@@ -389,8 +442,12 @@ class FinanceWindow(RoleWindow):
 
     def record_payment(self) -> None:
         record = self.invoices.table.current_record()
-        if not record or record["kind"] != "invoice" or record["state"] not in ("posted", "partially_paid") \
-                or not self.context.may("record_payments"):
+        if (
+            not record
+            or record["kind"] != "invoice"
+            or record["state"] not in ("posted", "partially_paid")
+            or not self.context.may("record_payments")
+        ):
             return
         dialog = PaymentDialog(self.context, record, self)
         dialog.recorded.connect(lambda text: self.message.show_message(text))
@@ -407,21 +464,29 @@ class FinanceWindow(RoleWindow):
         record = self.invoices.table.current_record()
         if not record or record["kind"] != "invoice" or record["state"] not in ("posted", "partially_paid"):
             return
-        reason = ask_reason(self, "Credit note",
-                            f"Credit all of {record['number']} ({record['customer_name']}, open "
-                            f"{fmt.money(record['open_amount'])})? The invoice stays as it is; a credit "
-                            "note corrects it and its quantities can be invoiced again.\n\n"
-                            "Why? The reason is printed on the credit note.")
+        reason = ask_reason(
+            self,
+            "Credit note",
+            f"Credit all of {record['number']} ({record['customer_name']}, open "
+            f"{fmt.money(record['open_amount'])})? The invoice stays as it is; a credit "
+            "note corrects it and its quantities can be invoiced again.\n\n"
+            "Why? The reason is printed on the credit note.",
+        )
         if reason is None:
             return
-        self.run(finance.create_credit_note, record["id"], reason=reason,
-                 on_done=lambda changes: self._credited(record, changes))
+        self.run(
+            finance.create_credit_note,
+            record["id"],
+            reason=reason,
+            on_done=lambda changes: self._credited(record, changes),
+        )
 
     def _credited(self, record: dict[str, Any], changes: Changes) -> None:
         def show(rows: list[dict[str, Any]]) -> None:
             note = rows[0] if rows else {}
-            self.message.show_message(f"{note.get('number', 'Credit note')} credits {record['number']}: "
-                                      f"{fmt.money(note.get('gross_total'))}.")
+            self.message.show_message(
+                f"{note.get('number', 'Credit note')} credits {record['number']}: {fmt.money(note.get('gross_total'))}."
+            )
 
         if changes.id is None:
             self.message.show_message(f"{record['number']} credited.")

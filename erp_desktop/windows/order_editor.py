@@ -44,8 +44,19 @@ from server_db.services import sales
 from server_db.services.sales import HeaderInput, LineInput
 
 SKU, DESCRIPTION, QTY, PRICE, DISCOUNT, NET, ON_HAND, RESERVED, AVAILABLE, INCOMING, SHIP = range(11)
-HEADERS = ["SKU", "Description", "Qty", "Price", "Disc %", "Net", "On hand", "Reserved", "Available", "Incoming",
-           "Ship date"]
+HEADERS = [
+    "SKU",
+    "Description",
+    "Qty",
+    "Price",
+    "Disc %",
+    "Net",
+    "On hand",
+    "Reserved",
+    "Available",
+    "Incoming",
+    "Ship date",
+]
 EDITABLE = (SKU, QTY, PRICE, DISCOUNT, DESCRIPTION)
 TAB_ORDER = (SKU, QTY, PRICE, DISCOUNT)  # Tab goes through these; the description is for the mouse
 NO_DATE = QDate(2000, 1, 1)
@@ -53,10 +64,14 @@ _FIELD = re.compile(r"lines\[(\d+)\]\.(\w+)")
 
 
 def _decimal(text: str) -> Decimal | None:
+    """A number as typed, or None for anything that is not a sensible one (NaN, Infinity, 1e400...)."""
     try:
-        return Decimal(text.replace(",", "").strip()) if text.strip() else None
+        value = Decimal(text.replace(",", "").strip()) if text.strip() else None
     except InvalidOperation:
         return None
+    if value is None or not value.is_finite() or abs(value) >= Decimal("1e12"):
+        return None
+    return value
 
 
 class _CompletingDelegate(QStyledItemDelegate):
@@ -91,12 +106,27 @@ class LinesTable(QTableWidget):
         self.verticalHeader().setVisible(True)
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectItems)
         # spreadsheet-like: typing starts editing the current cell; moving around does not open editors
-        self.setEditTriggers(QAbstractItemView.EditTrigger.AnyKeyPressed | QAbstractItemView.EditTrigger.EditKeyPressed
-                             | QAbstractItemView.EditTrigger.DoubleClicked | QAbstractItemView.EditTrigger.SelectedClicked)
+        self.setEditTriggers(
+            QAbstractItemView.EditTrigger.AnyKeyPressed
+            | QAbstractItemView.EditTrigger.EditKeyPressed
+            | QAbstractItemView.EditTrigger.DoubleClicked
+            | QAbstractItemView.EditTrigger.SelectedClicked
+        )
         header = self.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        for column, width in ((SKU, 120), (DESCRIPTION, 220), (QTY, 70), (PRICE, 90), (DISCOUNT, 60), (NET, 100),
-                              (ON_HAND, 70), (RESERVED, 70), (AVAILABLE, 75), (INCOMING, 70), (SHIP, 95)):
+        for column, width in (
+            (SKU, 120),
+            (DESCRIPTION, 220),
+            (QTY, 70),
+            (PRICE, 90),
+            (DISCOUNT, 60),
+            (NET, 100),
+            (ON_HAND, 70),
+            (RESERVED, 70),
+            (AVAILABLE, 75),
+            (INCOMING, 70),
+            (SHIP, 95),
+        ):
             self.setColumnWidth(column, width)
 
     def add_line(self) -> int:
@@ -116,8 +146,10 @@ class LinesTable(QTableWidget):
     def moveCursor(self, action: QAbstractItemView.CursorAction, modifiers: Qt.KeyboardModifier) -> QModelIndex:
         current = self.currentIndex()
         forward = action == QAbstractItemView.CursorAction.MoveNext
-        if action in (QAbstractItemView.CursorAction.MoveNext, QAbstractItemView.CursorAction.MovePrevious) \
-                and current.isValid():
+        if (
+            action in (QAbstractItemView.CursorAction.MoveNext, QAbstractItemView.CursorAction.MovePrevious)
+            and current.isValid()
+        ):
             order = list(TAB_ORDER)
             row, column = current.row(), current.column()
             position = order.index(column) if column in order else -1
@@ -132,12 +164,17 @@ class LinesTable(QTableWidget):
         return super().moveCursor(action, modifiers)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
-        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.state() != \
-                QAbstractItemView.State.EditingState:
+        if (
+            event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+            and self.state() != QAbstractItemView.State.EditingState
+        ):
             self.enter_pressed()
             return
-        if event.key() == Qt.Key.Key_Delete and self.state() != QAbstractItemView.State.EditingState \
-                and event.modifiers() & Qt.KeyboardModifier.ControlModifier:
+        if (
+            event.key() == Qt.Key.Key_Delete
+            and self.state() != QAbstractItemView.State.EditingState
+            and event.modifiers() & Qt.KeyboardModifier.ControlModifier
+        ):
             if self.currentRow() >= 0:
                 self.removeRow(self.currentRow())
             return
@@ -241,8 +278,11 @@ class OrderEditor(QDialog):
         self.lines.setItemDelegateForColumn(SKU, _CompletingDelegate(self.product_completions, self.lines))
         self.lines.itemChanged.connect(self._line_changed)
         layout.addWidget(self.lines, 1)
-        hint = QLabel("Enter adds a line · Tab moves through quantity, price and discount · Ctrl+Delete removes a "
-                      "line · Ctrl+Z undoes · Ctrl+S saves · Ctrl+Return saves and confirms", self)
+        hint = QLabel(
+            "Enter adds a line · Tab moves through quantity, price and discount · Ctrl+Delete removes a "
+            "line · Ctrl+Z undoes · Ctrl+S saves · Ctrl+Return saves and confirms",
+            self,
+        )
         hint.setStyleSheet("color: #777;")
         layout.addWidget(hint)
 
@@ -274,8 +314,7 @@ class OrderEditor(QDialog):
         self._availability_timer = QTimer(self, singleShot=True, interval=250)
         self._availability_timer.timeout.connect(self.refresh_availability)
         self.ready = False
-        context.operations.run(self._load, order_id, on_done=self._loaded, on_error=self.message.show_error,
-                               owner=self)
+        context.operations.run(self._load, order_id, on_done=self._loaded, on_error=self.message.show_error, owner=self)
 
     # -- loading ----------------------------------------------------------------------------------------
 
@@ -339,8 +378,11 @@ class OrderEditor(QDialog):
         if customer is None:
             self.customer_info.setText("" if not text else "no such customer yet: pick one from the list")
             return
-        limit = "no credit limit" if customer["credit_limit"] is None else \
-            f"credit limit {fmt.money(customer['credit_limit'])}"
+        limit = (
+            "no credit limit"
+            if customer["credit_limit"] is None
+            else f"credit limit {fmt.money(customer['credit_limit'])}"
+        )
         self.customer_info.setText(f"{customer['name']} · {customer['payment_terms_days']} days · {limit}")
         self.customer.setProperty("invalid", False)
         self.customer.style().polish(self.customer)
@@ -386,8 +428,10 @@ class OrderEditor(QDialog):
         finally:
             self._restoring = False
         lines = sum(1 for row in range(self.lines.rowCount()) if self.lines.text(row, SKU))
-        self.summary.setText(f"{lines} line{'s' if lines != 1 else ''} · net {fmt.money(total)}"
-                             + (f" · {self._estimate}" if getattr(self, "_estimate", "") else ""))
+        self.summary.setText(
+            f"{lines} line{'s' if lines != 1 else ''} · net {fmt.money(total)}"
+            + (f" · {self._estimate}" if getattr(self, "_estimate", "") else "")
+        )
 
     def line_inputs(self) -> list[LineInput]:
         result = []
@@ -395,10 +439,15 @@ class OrderEditor(QDialog):
             sku = self.lines.text(row, SKU)
             if not sku:
                 continue
-            result.append(LineInput(product=sku, quantity=self.lines.text(row, QTY),
-                                    unit_price=self.lines.text(row, PRICE) or None,
-                                    discount_pct=self.lines.text(row, DISCOUNT) or 0,
-                                    description=self.lines.text(row, DESCRIPTION)))
+            result.append(
+                LineInput(
+                    product=sku,
+                    quantity=self.lines.text(row, QTY),
+                    unit_price=self.lines.text(row, PRICE) or None,
+                    discount_pct=self.lines.text(row, DISCOUNT) or 0,
+                    description=self.lines.text(row, DESCRIPTION),
+                )
+            )
         return result
 
     def header_input(self) -> HeaderInput:
@@ -424,8 +473,13 @@ class OrderEditor(QDialog):
                 rows.append(row)
         if not wanted:
             return
-        self.context.operations.run(queries.availability, wanted, on_done=lambda result: self._show_availability(
-            rows, result), on_error=lambda exc: None, owner=self)
+        self.context.operations.run(
+            queries.availability,
+            wanted,
+            on_done=lambda result: self._show_availability(rows, result),
+            on_error=lambda exc: None,
+            owner=self,
+        )
 
     def _show_availability(self, rows: list[int], result: list[Any]) -> None:
         self._restoring = True
@@ -454,8 +508,11 @@ class OrderEditor(QDialog):
 
     def snapshot(self) -> dict[str, Any]:
         return {
-            "customer": self.customer.text(), "requested": self.requested.date(), "reference": self.reference.text(),
-            "address": self.address.toPlainText(), "notes": self.notes.toPlainText(),
+            "customer": self.customer.text(),
+            "requested": self.requested.date(),
+            "reference": self.reference.text(),
+            "address": self.address.toPlainText(),
+            "notes": self.notes.toPlainText(),
             "lines": [[self.lines.text(r, c) for c in EDITABLE] for r in range(self.lines.rowCount())],
         }
 
@@ -501,10 +558,15 @@ class OrderEditor(QDialog):
 
         def work(session: Any) -> tuple[int, int]:
             if order_id is None:
-                changes = sales.create_order(session, customer=header.customer, lines=lines,
-                                             requested_date=header.requested_date,
-                                             delivery_address=header.delivery_address,
-                                             customer_reference=header.customer_reference, notes=header.notes)
+                changes = sales.create_order(
+                    session,
+                    customer=header.customer,
+                    lines=lines,
+                    requested_date=header.requested_date,
+                    delivery_address=header.delivery_address,
+                    customer_reference=header.customer_reference,
+                    notes=header.notes,
+                )
             else:
                 assert version is not None
                 changes = sales.update_order(session, order_id, expected_version=version, header=header, lines=lines)
@@ -517,8 +579,9 @@ class OrderEditor(QDialog):
 
         self.save_button.setEnabled(False)
         self.confirm_button.setEnabled(False)
-        self.context.operations.run(work, on_done=lambda result: self._saved(result, confirm_after),
-                                    on_error=self._save_failed, owner=self)
+        self.context.operations.run(
+            work, on_done=lambda result: self._saved(result, confirm_after), on_error=self._save_failed, owner=self
+        )
 
     def _saved(self, result: tuple[int, int], confirmed: bool) -> None:
         self.order_id, self.version = result
@@ -546,8 +609,14 @@ class OrderEditor(QDialog):
         match = _FIELD.match(field)
         if match:
             row = self._nth_filled_row(int(match.group(1)))
-            column = {"product": SKU, "quantity": QTY, "unit_price": PRICE, "discount_pct": DISCOUNT,
-                      "below_cost_reason": PRICE, "description": DESCRIPTION}.get(match.group(2), SKU)
+            column = {
+                "product": SKU,
+                "quantity": QTY,
+                "unit_price": PRICE,
+                "discount_pct": DISCOUNT,
+                "below_cost_reason": PRICE,
+                "description": DESCRIPTION,
+            }.get(match.group(2), SKU)
             if row is not None:
                 item = self.lines.item(row, column)
                 self._restoring = True  # marking a cell is not an edit
@@ -558,8 +627,13 @@ class OrderEditor(QDialog):
                     self._restoring = False
                 self.lines.setCurrentCell(row, column)
             return
-        widget = {"customer": self.customer, "requested_date": self.requested, "customer_reference": self.reference,
-                  "delivery_address": self.address, "notes": self.notes}.get(field)
+        widget = {
+            "customer": self.customer,
+            "requested_date": self.requested,
+            "customer_reference": self.reference,
+            "delivery_address": self.address,
+            "notes": self.notes,
+        }.get(field)
         if widget is not None:
             widget.setProperty("invalid", True)
             widget.style().polish(widget)
@@ -590,8 +664,9 @@ class OrderEditor(QDialog):
         return self._dirty
 
     def closeEvent(self, event: Any) -> None:
-        if self._dirty and not confirm(self, "Unsaved order", "This order has unsaved changes. Close and lose them?",
-                                       destructive=True):
+        if self._dirty and not confirm(
+            self, "Unsaved order", "This order has unsaved changes. Close and lose them?", destructive=True
+        ):
             event.ignore()
             return
         super().closeEvent(event)

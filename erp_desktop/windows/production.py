@@ -165,8 +165,10 @@ class LoadCharts(QWidget):
         loads = [float(day["load"] or 0) for day in days]
         total = sum(loads)
         over_days = sum(1 for load in loads if load > capacity)
-        title = f"<b>{first['code']}</b> {first['name']} — scheduled {total:,.1f} h in {len(days)} days, " \
-                f"capacity {capacity:g} h/day"
+        title = (
+            f"<b>{first['code']}</b> {first['name']} — scheduled {total:,.1f} h in {len(days)} days, "
+            f"capacity {capacity:g} h/day"
+        )
         if over_days:
             title += f" — <span style='color:{OVERLOAD_COLOUR}'>over capacity on {over_days} day(s)</span>"
         chart.setTitle(title)
@@ -182,8 +184,10 @@ class LoadCharts(QWidget):
 
         def hovered(status: bool, index: int, _bar: QBarSet) -> None:
             if status and 0 <= index < len(days):
-                QToolTip.showText(QCursor.pos(), f"{_day_label(days[index]['day'])}: {loads[index]:g} h "
-                                                 f"scheduled, capacity {capacity:g} h")
+                QToolTip.showText(
+                    QCursor.pos(),
+                    f"{_day_label(days[index]['day'])}: {loads[index]:g} h scheduled, capacity {capacity:g} h",
+                )
             else:
                 QToolTip.hideText()
 
@@ -217,8 +221,11 @@ class LoadCharts(QWidget):
         for view in self.views.values():
             self.grid.removeWidget(view)
             view.hide()
-        shown = [view for centre, view in sorted(self.views.items(), key=lambda item: self._code(item[0]))
-                 if self.only is None or centre == self.only]
+        shown = [
+            view
+            for centre, view in sorted(self.views.items(), key=lambda item: self._code(item[0]))
+            if self.only is None or centre == self.only
+        ]
         columns = 1 if len(shown) <= 1 else 2
         for i, view in enumerate(shown):
             self.grid.addWidget(view, i // columns, i % columns)
@@ -239,12 +246,15 @@ class ProductionWindow(RoleWindow):
 
     def __init__(self, context: Any, parent: QWidget | None = None) -> None:
         super().__init__(context, parent)
-        self.orders = self.live_list(ORDER_COLUMNS, production_rows, self._touched,
-                                     states=list(ProductionOrderState),
-                                     search="Search production orders, products, sales orders (Ctrl+F)",
-                                     sort=(5, Qt.SortOrder.AscendingOrder),
-                                     extra_fields=("sku", "unit", "work_centre_id", "sales_order_id",
-                                                   "version"))
+        self.orders = self.live_list(
+            ORDER_COLUMNS,
+            production_rows,
+            self._touched,
+            states=list(ProductionOrderState),
+            search="Search production orders, products, sales orders (Ctrl+F)",
+            sort=(5, Qt.SortOrder.AscendingOrder),
+            extra_fields=("sku", "unit", "work_centre_id", "sales_order_id", "version"),
+        )
         table = self.orders.table
         table.setObjectName("productionOrders")
         table.source.row_style = late_in_red
@@ -269,9 +279,12 @@ class ProductionWindow(RoleWindow):
         bar.layout().addWidget(self.work_centre)
         self._filter()
 
-        self.chart_title = QLabel(f"<b>Work-centre load</b> — scheduled hours per day for the next "
-                                  f"{LOAD_DAYS} days against capacity (Schedule with Ctrl+Shift+S to plan "
-                                  "released orders)", self)
+        self.chart_title = QLabel(
+            f"<b>Work-centre load</b> — scheduled hours per day for the next "
+            f"{LOAD_DAYS} days against capacity (Schedule with Ctrl+Shift+S to plan "
+            "released orders)",
+            self,
+        )
         scroll = QScrollArea(self)
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
@@ -293,21 +306,45 @@ class ProductionWindow(RoleWindow):
         selected = table.current_record
         state_in = lambda *states: lambda: (selected() or {}).get("state") in states  # noqa: E731
         started_or_released = state_in("released", "in_progress")
-        self.release_action = self.action("&Release", self.release, shortcut="Ctrl+Shift+R",
-                                          duty="release_production", enabled=state_in("planned"),
-                                          tip="Release the selected planned orders to the floor")
-        self.schedule_action = self.action("&Schedule", self.schedule, shortcut="Ctrl+Shift+S",
-                                           duty="schedule_production",
-                                           tip="Plan every released order on its work centre's free capacity")
-        self.progress_action = self.action("Report &progress…", self.report_progress, shortcut="Ctrl+Shift+P",
-                                           duty="report_progress", enabled=started_or_released)
-        self.complete_action = self.action("&Complete…", self.complete, shortcut="Ctrl+Shift+C",
-                                           duty="complete_production", enabled=started_or_released,
-                                           tip="Consume the components and put the product in stock")
+        self.release_action = self.action(
+            "&Release",
+            self.release,
+            shortcut="Ctrl+Shift+R",
+            duty="release_production",
+            enabled=state_in("planned"),
+            tip="Release the selected planned orders to the floor",
+        )
+        self.schedule_action = self.action(
+            "&Schedule",
+            self.schedule,
+            shortcut="Ctrl+Shift+S",
+            duty="schedule_production",
+            tip="Plan every released order on its work centre's free capacity",
+        )
+        self.progress_action = self.action(
+            "Report &progress…",
+            self.report_progress,
+            shortcut="Ctrl+Shift+P",
+            duty="report_progress",
+            enabled=started_or_released,
+        )
+        self.complete_action = self.action(
+            "&Complete…",
+            self.complete,
+            shortcut="Ctrl+Shift+C",
+            duty="complete_production",
+            enabled=started_or_released,
+            tip="Consume the components and put the product in stock",
+        )
         # cancelling belongs with releasing: the person who plans the floor
-        self.cancel_action = self.action("C&ancel…", self.cancel, shortcut="Ctrl+Shift+X",
-                                         duty="release_production", enabled=state_in("planned", "released"),
-                                         tip="Cancel a planned or released order")
+        self.cancel_action = self.action(
+            "C&ancel…",
+            self.cancel,
+            shortcut="Ctrl+Shift+X",
+            duty="release_production",
+            enabled=state_in("planned", "released"),
+            tip="Cancel a planned or released order",
+        )
         self.progress_dialog: QDialog | None = None
         self.update_actions()
 
@@ -317,8 +354,11 @@ class ProductionWindow(RoleWindow):
         ids = set(changes.production_orders)
         if changes.products:
             source = self.orders.table.source
-            ids |= {source.value(row, "id") for row in range(source.rowCount())
-                    if source.value(row, "components_missing") and source.value(row, "state") in OPEN_STATES}
+            ids |= {
+                source.value(row, "id")
+                for row in range(source.rowCount())
+                if source.value(row, "components_missing") and source.value(row, "state") in OPEN_STATES
+            }
         return ids
 
     # -- filtering ----------------------------------------------------------------------------------------
@@ -398,9 +438,11 @@ class ProductionWindow(RoleWindow):
         if not records:
             return
         numbers = ", ".join(r["number"] for r in records)
-        self.run(release_all, [r["id"] for r in records],
-                 done_message=f"Released {numbers}." if len(records) <= 3
-                 else f"Released {len(records)} orders.")
+        self.run(
+            release_all,
+            [r["id"] for r in records],
+            done_message=f"Released {numbers}." if len(records) <= 3 else f"Released {len(records)} orders.",
+        )
 
     def schedule(self) -> None:
         self.run(schedule_and_count, on_done=self._scheduled)
@@ -420,8 +462,7 @@ class ProductionWindow(RoleWindow):
 
     def report_progress(self) -> None:
         record = self.orders.table.current_record()
-        if not record or record["state"] not in ("released", "in_progress") \
-                or not self.context.may("report_progress"):
+        if not record or record["state"] not in ("released", "in_progress") or not self.context.may("report_progress"):
             return
         spin = QSpinBox()
         spin.setObjectName("progress")
@@ -430,10 +471,19 @@ class ProductionWindow(RoleWindow):
         spin.setSingleStep(10)
         spin.setValue(int(Decimal(record["progress_pct"] or 0)))
         spin.selectAll()
-        dialog = form_dialog(self, f"Progress of {record['number']}", [
-            ("Production order", QLabel(f"{record['number']} · {fmt.quantity(record['quantity'])} "
-                                        f"{record['unit']} {record['product']}")),
-            ("Done", spin)])
+        dialog = form_dialog(
+            self,
+            f"Progress of {record['number']}",
+            [
+                (
+                    "Production order",
+                    QLabel(
+                        f"{record['number']} · {fmt.quantity(record['quantity'])} {record['unit']} {record['product']}"
+                    ),
+                ),
+                ("Done", spin),
+            ],
+        )
         dialog.setObjectName("progressDialog")
         dialog.accepted.connect(lambda: self._send_progress(record, spin.value()))
         dialog.finished.connect(lambda _: self._dialog_closed(dialog))
@@ -447,31 +497,41 @@ class ProductionWindow(RoleWindow):
         dialog.deleteLater()
 
     def _send_progress(self, record: dict[str, Any], percent: int) -> None:
-        self.run(production.report_progress, record["id"], percent,
-                 done_message=f"{record['number']}: {percent} % done.")
+        self.run(
+            production.report_progress, record["id"], percent, done_message=f"{record['number']}: {percent} % done."
+        )
 
     def complete(self) -> None:
         record = self.orders.table.current_record()
         if not record or record["state"] not in ("released", "in_progress"):
             return
-        if not confirm(self, "Complete production order",
-                       f"Complete {record['number']}?\n\n{fmt.quantity(record['quantity'])} {record['unit']} "
-                       f"of {record['product']} go into stock and its components are consumed. "
-                       "This cannot be undone.", destructive=True):
+        if not confirm(
+            self,
+            "Complete production order",
+            f"Complete {record['number']}?\n\n{fmt.quantity(record['quantity'])} {record['unit']} "
+            f"of {record['product']} go into stock and its components are consumed. "
+            "This cannot be undone.",
+            destructive=True,
+        ):
             return
         after = f" and reserved for {record['order_number']}" if record["order_number"] else ""
-        self.run(production.complete_production_order, record["id"],
-                 done_message=f"{record['number']} completed: {fmt.quantity(record['quantity'])} "
-                              f"{record['unit']} of {record['sku']} in stock{after}.")
+        self.run(
+            production.complete_production_order,
+            record["id"],
+            done_message=f"{record['number']} completed: {fmt.quantity(record['quantity'])} "
+            f"{record['unit']} of {record['sku']} in stock{after}.",
+        )
 
     def cancel(self) -> None:
         record = self.orders.table.current_record()
         if not record or record["state"] not in ("planned", "released"):
             return
-        if not confirm(self, "Cancel production order",
-                       f"Cancel {record['number']} ({fmt.quantity(record['quantity'])} {record['unit']} of "
-                       f"{record['sku']})? Its reserved components are released. This cannot be undone.",
-                       destructive=True):
+        if not confirm(
+            self,
+            "Cancel production order",
+            f"Cancel {record['number']} ({fmt.quantity(record['quantity'])} {record['unit']} of "
+            f"{record['sku']})? Its reserved components are released. This cannot be undone.",
+            destructive=True,
+        ):
             return
-        self.run(production.cancel_production_order, record["id"],
-                 done_message=f"{record['number']} cancelled.")
+        self.run(production.cancel_production_order, record["id"], done_message=f"{record['number']} cancelled.")

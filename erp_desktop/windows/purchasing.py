@@ -97,8 +97,11 @@ def order_lines(session: Any, po_id: int) -> list[dict[str, Any]]:
 
 def create_orders(session: Any, request_ids: list[int] | None) -> tuple[Changes, list[str]]:
     changes = purchasing.create_purchase_orders(session, request_ids=request_ids)
-    numbers = [e.document_no or f"#{e.document_id}" for e in changes.events
-               if e.document_type == "purchase_order" and e.event_type == "created"]
+    numbers = [
+        e.document_no or f"#{e.document_id}"
+        for e in changes.events
+        if e.document_type == "purchase_order" and e.event_type == "created"
+    ]
     return changes, numbers
 
 
@@ -110,11 +113,17 @@ def send_orders(session: Any, po_ids: list[int]) -> Changes:
     return changes
 
 
-def ask(parent: QWidget, title: str, text: str, on_yes: Callable[[], None], *, destructive: bool = False
-        ) -> QMessageBox:
+def ask(
+    parent: QWidget, title: str, text: str, on_yes: Callable[[], None], *, destructive: bool = False
+) -> QMessageBox:
     """A yes/no question that does not block the event loop; `on_yes` runs only on Yes."""
-    box = QMessageBox(QMessageBox.Icon.Warning if destructive else QMessageBox.Icon.Question, title, text,
-                      QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, parent)
+    box = QMessageBox(
+        QMessageBox.Icon.Warning if destructive else QMessageBox.Icon.Question,
+        title,
+        text,
+        QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+        parent,
+    )
     box.setObjectName("question")
     box.setDefaultButton(QMessageBox.StandardButton.No if destructive else QMessageBox.StandardButton.Yes)
     box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
@@ -134,10 +143,14 @@ class PurchasingWindow(RoleWindow):
         self._select_when_listed: int | None = None
 
         # (a) open requests, grouped by supplier (the first column), earliest need first within a supplier
-        self.requests = self.live_list(REQUEST_COLUMNS, open_requests, lambda c: c.purchase_requests,
-                                       extra_fields=("supplier_code", "supplier_name", "sales_order_id"),
-                                       search="Search suppliers, products, orders (Ctrl+F)",
-                                       sort=(0, Qt.SortOrder.AscendingOrder))
+        self.requests = self.live_list(
+            REQUEST_COLUMNS,
+            open_requests,
+            lambda c: c.purchase_requests,
+            extra_fields=("supplier_code", "supplier_name", "sales_order_id"),
+            search="Search suppliers, products, orders (Ctrl+F)",
+            sort=(0, Qt.SortOrder.AscendingOrder),
+        )
         self.requests.table.setObjectName("requests")
         stretch(self.requests.table, "product_name")
         self.requests.table.selectionModel().selectionChanged.connect(lambda *_: self._requests_changed())
@@ -152,10 +165,14 @@ class PurchasingWindow(RoleWindow):
         layout.addWidget(self.requests_summary)
 
         # (b) purchase orders, the chosen one's lines below
-        self.orders = self.live_list(ORDER_COLUMNS, purchase_orders, lambda c: c.purchase_orders,
-                                     extra_fields=("supplier_code", "supplier_name", "version"),
-                                     states=list(PurchaseOrderState),
-                                     search="Search purchase orders, suppliers (Ctrl+F)")
+        self.orders = self.live_list(
+            ORDER_COLUMNS,
+            purchase_orders,
+            lambda c: c.purchase_orders,
+            extra_fields=("supplier_code", "supplier_name", "version"),
+            states=list(PurchaseOrderState),
+            search="Search purchase orders, suppliers (Ctrl+F)",
+        )
         self.orders.table.setObjectName("purchaseOrders")
         stretch(self.orders.table, "supplier")
         self.orders.table.source.row_style = overdue_in_red
@@ -185,8 +202,7 @@ class PurchasingWindow(RoleWindow):
         self.orders_tab = self.tabs.addTab(splitter, "&Purchase orders")
         self.tabs.currentChanged.connect(lambda _: self.update_actions())
         for number in range(self.tabs.count()):
-            QShortcut(QKeySequence(f"Ctrl+{number + 1}"), self,
-                      activated=lambda n=number: self.tabs.setCurrentIndex(n))
+            QShortcut(QKeySequence(f"Ctrl+{number + 1}"), self, activated=lambda n=number: self.tabs.setCurrentIndex(n))
         self.central(self.tabs)
         self.requests.on_loaded.append(self._group_requests)
         self.requests.on_loaded.append(self._requests_changed)
@@ -195,19 +211,29 @@ class PurchasingWindow(RoleWindow):
         on = self.tabs.currentIndex
         chosen = self.orders.table.current_record
         self.create_action = self.action(
-            "Create purchase orders", self.create_purchase_orders, shortcut="Ctrl+O",
+            "Create purchase orders",
+            self.create_purchase_orders,
+            shortcut="Ctrl+O",
             duty="create_purchase_orders",
             tip="One draft purchase order per supplier from the chosen requests (all, if none is chosen)",
-            enabled=lambda: on() == self.requests_tab and self.requests.table.source.rowCount() > 0)
+            enabled=lambda: on() == self.requests_tab and self.requests.table.source.rowCount() > 0,
+        )
         self.send_action = self.action(
-            "Send", self.send_purchase_orders, shortcut="Ctrl+Return", duty="send_purchase_orders",
+            "Send",
+            self.send_purchase_orders,
+            shortcut="Ctrl+Return",
+            duty="send_purchase_orders",
             tip="Send the chosen draft purchase orders to their suppliers",
-            enabled=lambda: on() == self.orders_tab and bool(self._chosen_orders("draft")))
+            enabled=lambda: on() == self.orders_tab and bool(self._chosen_orders("draft")),
+        )
         self.cancel_action = self.action(
-            "Cancel purchase order", self.cancel_purchase_order, shortcut="Ctrl+Shift+X",
+            "Cancel purchase order",
+            self.cancel_purchase_order,
+            shortcut="Ctrl+Shift+X",
             duty="send_purchase_orders",
             tip="Cancel a purchase order with nothing received; its requests go back to the open queue",
-            enabled=lambda: on() == self.orders_tab and (chosen() or {}).get("state") in ("draft", "sent"))
+            enabled=lambda: on() == self.orders_tab and (chosen() or {}).get("state") in ("draft", "sent"),
+        )
         self.update_actions()
 
     # -- lists ----------------------------------------------------------------------------------------------
@@ -220,8 +246,9 @@ class PurchasingWindow(RoleWindow):
 
     def _chosen_orders(self, state: str) -> list[int]:
         source = self.orders.table.source
-        return [key for key in self.orders.table.selected_ids()
-                if (source.record_by_id(key) or {}).get("state") == state]
+        return [
+            key for key in self.orders.table.selected_ids() if (source.record_by_id(key) or {}).get("state") == state
+        ]
 
     def _all_requests(self) -> list[dict[str, Any]]:
         source = self.requests.table.source
@@ -241,8 +268,12 @@ class PurchasingWindow(RoleWindow):
         records = self._all_requests()
         suppliers = {r["supplier_code"] for r in records}
         chosen = self._chosen_requests()
-        text = (f"{len(records)} open request{'s' if len(records) != 1 else ''} from {len(suppliers)} "
-                f"supplier{'s' if len(suppliers) != 1 else ''}" if records else "No open purchase requests.")
+        text = (
+            f"{len(records)} open request{'s' if len(records) != 1 else ''} from {len(suppliers)} "
+            f"supplier{'s' if len(suppliers) != 1 else ''}"
+            if records
+            else "No open purchase requests."
+        )
         if chosen:
             text += f" · {len(chosen)} selected"
         text += " · Ctrl+O makes one draft purchase order per supplier from the selected requests (or all)"
@@ -276,8 +307,11 @@ class PurchasingWindow(RoleWindow):
         record = self.orders.table.source.record_by_id(po_id)
         if record is None or po_id != self.orders.table.current_id():
             return
-        facts = [f"<b>{record['number']}</b> · {record['supplier']} · {fmt.state(record['state'])}",
-                 f"expected {fmt.date(record['expected_date'])}", f"value {fmt.money(record['value'])}"]
+        facts = [
+            f"<b>{record['number']}</b> · {record['supplier']} · {fmt.state(record['state'])}",
+            f"expected {fmt.date(record['expected_date'])}",
+            f"value {fmt.money(record['value'])}",
+        ]
         if record["overdue"]:
             facts.append(f"<span style='color:{fmt.LATE_COLOUR}'><b>OVERDUE</b></span>")
         self.detail_title.setText(" · ".join(facts))
@@ -301,13 +335,18 @@ class PurchasingWindow(RoleWindow):
             self.message.show_message("There are no open purchase requests.")
             return
         suppliers = sorted({r["supplier"] for r in records})
-        orders = "one draft purchase order" if len(suppliers) == 1 else \
-            f"{len(suppliers)} draft purchase orders, one per supplier"
+        orders = (
+            "one draft purchase order"
+            if len(suppliers) == 1
+            else f"{len(suppliers)} draft purchase orders, one per supplier"
+        )
         self.question = ask(
-            self, "Create purchase orders",
+            self,
+            "Create purchase orders",
             f"No request is selected. Order all {len(records)} open requests?\n\nThis creates {orders}:\n"
             + "\n".join(f"  • {s}" for s in suppliers),
-            lambda: self._create(None))
+            lambda: self._create(None),
+        )
 
     def _create(self, request_ids: list[int] | None) -> None:
         self.run(create_orders, request_ids, on_done=self._created)
@@ -316,7 +355,9 @@ class PurchasingWindow(RoleWindow):
         changes, numbers = result
         self.message.show_message(
             f"Created {', '.join(numbers)} as draft{'s' if len(numbers) != 1 else ''}: check "
-            f"{'them' if len(numbers) != 1 else 'it'} and send (Ctrl+Return).", seconds=10)
+            f"{'them' if len(numbers) != 1 else 'it'} and send (Ctrl+Return).",
+            seconds=10,
+        )
         self._select_when_listed = changes.id
         self.tabs.setCurrentIndex(self.orders_tab)
         self.apply_changes(changes)
@@ -327,20 +368,30 @@ class PurchasingWindow(RoleWindow):
             return
         source = self.orders.table.source
         numbers = [source.record_by_id(i)["number"] for i in drafts]  # type: ignore[index]
-        self.run(send_orders, drafts, on_done=lambda changes: (
-            self.apply_changes(changes),
-            self.message.show_message(f"{', '.join(numbers)} sent; the warehouse now expects the goods.")))
+        self.run(
+            send_orders,
+            drafts,
+            on_done=lambda changes: (
+                self.apply_changes(changes),
+                self.message.show_message(f"{', '.join(numbers)} sent; the warehouse now expects the goods."),
+            ),
+        )
 
     def cancel_purchase_order(self) -> None:
         record = self.orders.table.current_record()
         if record is None or record["state"] not in ("draft", "sent"):
             return
-        warning = "" if record["state"] == "draft" else \
-            "\n\nIt was already sent: tell the supplier too."
+        warning = "" if record["state"] == "draft" else "\n\nIt was already sent: tell the supplier too."
         self.question = ask(
-            self, "Cancel purchase order",
+            self,
+            "Cancel purchase order",
             f"Cancel {record['number']} ({record['supplier']})? Its requests go back to the open queue."
             f"{warning}\n\nThis cannot be undone.",
-            lambda: self.run(purchasing.cancel_purchase_order, record["id"], on_done=self.apply_changes,
-                             done_message=f"{record['number']} cancelled; its requests are open again."),
-            destructive=True)
+            lambda: self.run(
+                purchasing.cancel_purchase_order,
+                record["id"],
+                on_done=self.apply_changes,
+                done_message=f"{record['number']} cancelled; its requests are open again.",
+            ),
+            destructive=True,
+        )

@@ -58,8 +58,14 @@ class SalesWindow(RoleWindow):
 
     def __init__(self, context: Any, parent: QWidget | None = None) -> None:
         super().__init__(context, parent)
-        self.orders = self.live_list(ORDER_COLUMNS, queries.sales_orders, lambda c: c.sales_orders,
-                                     states=list(SalesOrderState), search="Search orders, customers (Ctrl+F)")
+        self.orders = self.live_list(
+            ORDER_COLUMNS,
+            queries.sales_orders,
+            lambda c: c.sales_orders,
+            extra_fields=("version",),
+            states=list(SalesOrderState),
+            search="Search orders, customers (Ctrl+F)",
+        )
         self.orders.table.setObjectName("orders")
         self.orders.table.source.row_style = late_in_red
         self.orders.table.current_changed.connect(self._show_detail)
@@ -90,15 +96,26 @@ class SalesWindow(RoleWindow):
         selected = self.orders.table.current_record
         is_draft = lambda: (selected() or {}).get("state") == "draft"  # noqa: E731
         self.new_action = self.action("&New order", self.new_order, shortcut="Ctrl+N", duty="enter_orders")
-        self.edit_action = self.action("&Edit", lambda: self.edit_order(self.orders.table.current_id()),
-                                       shortcut="F2", duty="enter_orders", enabled=is_draft)
-        self.confirm_action = self.action("&Confirm", self.confirm_order, shortcut="Ctrl+Return",
-                                          duty="confirm_orders", enabled=is_draft)
+        self.edit_action = self.action(
+            "&Edit",
+            lambda: self.edit_order(self.orders.table.current_id()),
+            shortcut="F2",
+            duty="enter_orders",
+            enabled=is_draft,
+        )
+        self.confirm_action = self.action(
+            "&Confirm", self.confirm_order, shortcut="Ctrl+Return", duty="confirm_orders", enabled=is_draft
+        )
         self.cancel_action = self.action(
-            "C&ancel order", self.cancel_order, shortcut="Ctrl+Shift+X", duty="cancel_orders",
-            enabled=lambda: (selected() or {}).get("state") in ("draft", "confirmed", "in_fulfilment", "ready"))
-        self.delete_action = self.action("&Delete draft", self.delete_draft, shortcut="Ctrl+Delete",
-                                         duty="enter_orders", enabled=is_draft)
+            "C&ancel order",
+            self.cancel_order,
+            shortcut="Ctrl+Shift+X",
+            duty="cancel_orders",
+            enabled=lambda: (selected() or {}).get("state") in ("draft", "confirmed", "in_fulfilment", "ready"),
+        )
+        self.delete_action = self.action(
+            "&Delete draft", self.delete_draft, shortcut="Ctrl+Delete", duty="enter_orders", enabled=is_draft
+        )
         self.editors: list[OrderEditor] = []
         self.update_actions()
 
@@ -115,8 +132,11 @@ class SalesWindow(RoleWindow):
 
     @staticmethod
     def _detail(session: Any, order_id: int) -> dict[str, Any]:
-        return {"header": queries.order_header(session, order_id), "lines": queries.order_lines(session, order_id),
-                "timeline": queries.order_timeline(session, order_id)}
+        return {
+            "header": queries.order_header(session, order_id),
+            "lines": queries.order_lines(session, order_id),
+            "timeline": queries.order_timeline(session, order_id),
+        }
 
     def _detail_loaded(self, detail: dict[str, Any]) -> None:
         header = detail["header"]
@@ -133,8 +153,10 @@ class SalesWindow(RoleWindow):
             facts.append(f"<span style='color:{fmt.LATE_COLOUR}'><b>LATE</b></span>")
         if header["cancel_reason"]:
             facts.append(f"cancelled: {header['cancel_reason']}")
-        self.detail_title.setText(" · ".join(facts) + f"<br><span style='color:#666'>ship to: "
-                                  f"{(header['ship_to'] or '').replace(chr(10), ', ')}</span>")
+        self.detail_title.setText(
+            " · ".join(facts) + f"<br><span style='color:#666'>ship to: "
+            f"{(header['ship_to'] or '').replace(chr(10), ', ')}</span>"
+        )
         self.lines.source.reset(detail["lines"])
         self.timeline.clear()
         for event in detail["timeline"]:
@@ -176,33 +198,50 @@ class SalesWindow(RoleWindow):
         return editor
 
     def _order_saved(self, order_id: int) -> None:
-        self.run(queries.sales_orders, ids=[order_id], on_done=lambda rows: (
-            self.orders.table.source.upsert(rows), self.orders.table.select_id(order_id)))
+        self.run(
+            queries.sales_orders,
+            ids=[order_id],
+            on_done=lambda rows: (self.orders.table.source.upsert(rows), self.orders.table.select_id(order_id)),
+        )
 
     def confirm_order(self) -> None:
         record = self.orders.table.current_record()
         if not record:
             return
-        self.run(sales.confirm_order, record["id"], expected_version=record["version"],
-                 done_message=f"{record['number']} confirmed.")
+        self.run(
+            sales.confirm_order,
+            record["id"],
+            expected_version=record["version"],
+            done_message=f"{record['number']} confirmed.",
+        )
 
     def cancel_order(self) -> None:
         record = self.orders.table.current_record()
         if not record:
             return
-        reason = "" if record["state"] == "draft" else ask_reason(
-            self, "Cancel order", f"Why is {record['number']} cancelled? The other departments will see this.")
+        reason = (
+            ""
+            if record["state"] == "draft"
+            else ask_reason(
+                self, "Cancel order", f"Why is {record['number']} cancelled? The other departments will see this."
+            )
+        )
         if reason is None:
             return
         self.run(sales.cancel_order, record["id"], reason=reason, done_message=f"{record['number']} cancelled.")
 
     def delete_draft(self) -> None:
         record = self.orders.table.current_record()
-        if not record or not confirm(self, "Delete draft", f"Delete the draft {record['number']}? This cannot be "
-                                                           "undone.", destructive=True):
+        if not record or not confirm(
+            self, "Delete draft", f"Delete the draft {record['number']}? This cannot be undone.", destructive=True
+        ):
             return
-        self.run(sales.delete_draft, record["id"], expected_version=record["version"],
-                 done_message=f"{record['number']} deleted.")
+        self.run(
+            sales.delete_draft,
+            record["id"],
+            expected_version=record["version"],
+            done_message=f"{record['number']} deleted.",
+        )
 
     def has_unsaved_work(self) -> bool:
         return any(editor.dirty for editor in self.editors)

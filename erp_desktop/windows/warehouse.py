@@ -115,8 +115,9 @@ NOTE_COLUMNS = [
 ]
 
 # whole pieces: the spin boxes show no decimals for these units
-COUNTED_UNITS = frozenset({"pcs", "pc", "ea", "each", "set", "sets", "box", "boxes", "pair",
-                           "个", "件", "台", "套", "箱", "只", "把", "支"})
+COUNTED_UNITS = frozenset(
+    {"pcs", "pc", "ea", "each", "set", "sets", "box", "boxes", "pair", "个", "件", "台", "套", "箱", "只", "把", "支"}
+)
 HIGHLIGHT_BACKGROUND = "#fdecea"
 BELOW_REORDER_BACKGROUND = "#fff4e5"
 BELOW_REORDER_FOREGROUND = "#b45309"
@@ -167,8 +168,7 @@ def stock_rows(session: Any, *, ids: Sequence[int] | None = None) -> list[dict[s
 
 
 def order_for_shipping(session: Any, order_id: int) -> dict[str, Any]:
-    return {"header": queries.order_header(session, order_id),
-            "lines": queries.order_lines(session, order_id)}
+    return {"header": queries.order_header(session, order_id), "lines": queries.order_lines(session, order_id)}
 
 
 def purchase_order_for_receiving(session: Any, po_id: int) -> dict[str, Any]:
@@ -182,18 +182,32 @@ def ship(session: Any, order_id: int, quantities: dict[int, Decimal]) -> dict[st
     assert changes.id is not None
     note = queries.delivery_notes(session, ids=[changes.id])[0]
     backorder = sum((line["backorder"] for line in queries.order_lines(session, order_id)), Decimal(0))
-    return {"changes": changes, "note_id": changes.id, "note": note["number"], "order": note["order_number"],
-            "backorder": backorder}
+    return {
+        "changes": changes,
+        "note_id": changes.id,
+        "note": note["number"],
+        "order": note["order_number"],
+        "backorder": backorder,
+    }
 
 
 def receive(session: Any, po_id: int, quantities: dict[int, Decimal]) -> dict[str, Any]:
     changes = purchasing.receive_purchase_order(session, po_id, quantities=quantities)
     lines = queries.purchase_order_lines(session, po_id)
     number = queries.purchase_orders(session, ids=[po_id])[0]["number"]
-    ready = sorted({e.document_no for e in changes.events if e.document_type == "sales_order"
-                    and e.state_changed and e.new_state == "ready" and e.document_no})
-    return {"changes": changes, "number": number, "ready": ready,
-            "outstanding": sum((line["outstanding"] for line in lines), Decimal(0))}
+    ready = sorted(
+        {
+            e.document_no
+            for e in changes.events
+            if e.document_type == "sales_order" and e.state_changed and e.new_state == "ready" and e.document_no
+        }
+    )
+    return {
+        "changes": changes,
+        "number": number,
+        "ready": ready,
+        "outstanding": sum((line["outstanding"] for line in lines), Decimal(0)),
+    }
 
 
 def adjust(session: Any, product_id: int, quantity: Decimal, reason: str) -> Changes:
@@ -262,9 +276,20 @@ class QuantitiesDialog(WorkDialog):
 
     submitted = Signal(object)  # {line id: quantity}
 
-    def __init__(self, parent: QWidget, *, title: str, intro: str, columns: Sequence[Column],
-                 lines: Sequence[dict], key: str, default: Callable[[dict], Any],
-                 maximum: Callable[[dict], Any], quantity_title: str, ok_text: str) -> None:
+    def __init__(
+        self,
+        parent: QWidget,
+        *,
+        title: str,
+        intro: str,
+        columns: Sequence[Column],
+        lines: Sequence[dict],
+        key: str,
+        default: Callable[[dict], Any],
+        maximum: Callable[[dict], Any],
+        quantity_title: str,
+        ok_text: str,
+    ) -> None:
         super().__init__(parent, title, "quantitiesDialog")
         self.setMinimumWidth(760)
         layout = QVBoxLayout(self)
@@ -329,8 +354,7 @@ class QuantitiesDialog(WorkDialog):
             first.selectAll()
 
     def quantities(self) -> dict[int, Decimal]:
-        return {line_id: Decimal(f"{spin.value():.{spin.decimals()}f}")
-                for line_id, spin in self.spin_boxes.items()}
+        return {line_id: Decimal(f"{spin.value():.{spin.decimals()}f}") for line_id, spin in self.spin_boxes.items()}
 
     def submit(self) -> None:
         self.start_work()
@@ -362,8 +386,7 @@ class AdjustStockDialog(WorkDialog):
         self.quantity.setRange(-999_999_999, 999_999_999)
         self.quantity.setDecimals(3)
         self.quantity.setAlignment(Qt.AlignmentFlag.AlignRight)
-        self.quantity.setToolTip("Positive adds stock (found, counted more); "
-                                 "negative removes it (damage, loss)")
+        self.quantity.setToolTip("Positive adds stock (found, counted more); negative removes it (damage, loss)")
         self.reason = QLineEdit(self)
         self.reason.setObjectName("reason")
         self.reason.setPlaceholderText("count difference, damage, found on shelf … (required)")
@@ -389,9 +412,11 @@ class AdjustStockDialog(WorkDialog):
             self.stock.setText("")
             return
         unit = p["unit"] or ""
-        self.stock.setText(f"on hand {fmt.quantity(p['on_hand'])} {unit}"
-                           f" · reserved {fmt.quantity(p['reserved'])}"
-                           f" · available {fmt.quantity(p['available'])}")
+        self.stock.setText(
+            f"on hand {fmt.quantity(p['on_hand'])} {unit}"
+            f" · reserved {fmt.quantity(p['reserved'])}"
+            f" · available {fmt.quantity(p['available'])}"
+        )
 
     def submit(self) -> None:
         product_id = self.product.currentData()
@@ -432,9 +457,13 @@ class WarehouseWindow(RoleWindow):
         self.adjust_dialog: AdjustStockDialog | None = None
 
         # (a) pick queue, the lines of the chosen order below
-        self.picks = self.live_list(PICK_COLUMNS, queries.pick_queue, lambda c: c.sales_orders,
-                                    search="Search orders, customers (Ctrl+F)",
-                                    sort=(3, Qt.SortOrder.AscendingOrder))
+        self.picks = self.live_list(
+            PICK_COLUMNS,
+            queries.pick_queue,
+            lambda c: c.sales_orders,
+            search="Search orders, customers (Ctrl+F)",
+            sort=(3, Qt.SortOrder.AscendingOrder),
+        )
         self.picks.table.setObjectName("pickQueue")
         stretch(self.picks.table, "customer_name")
         self.picks.table.source.row_style = late_in_red
@@ -449,9 +478,13 @@ class WarehouseWindow(RoleWindow):
         self.picks.table.current_changed.connect(self._show_pick_detail)
 
         # (b) receiving: sent purchase orders, their lines below
-        self.receiving = self.live_list(RECEIVING_COLUMNS, receivable_orders, lambda c: c.purchase_orders,
-                                        search="Search purchase orders, suppliers (Ctrl+F)",
-                                        sort=(4, Qt.SortOrder.AscendingOrder))
+        self.receiving = self.live_list(
+            RECEIVING_COLUMNS,
+            receivable_orders,
+            lambda c: c.purchase_orders,
+            search="Search purchase orders, suppliers (Ctrl+F)",
+            sort=(4, Qt.SortOrder.AscendingOrder),
+        )
         self.receiving.table.setObjectName("receiving")
         stretch(self.receiving.table, "supplier_name")
         self.receiving.table.source.row_style = overdue_highlighted
@@ -465,22 +498,34 @@ class WarehouseWindow(RoleWindow):
         self.receiving.table.current_changed.connect(self._show_po_detail)
 
         # (c) stock
-        self.stock = self.live_list(STOCK_COLUMNS, stock_rows, lambda c: c.products, key="product_id",
-                                    search="Search SKU, product (Ctrl+F)",
-                                    sort=(0, Qt.SortOrder.AscendingOrder))
+        self.stock = self.live_list(
+            STOCK_COLUMNS,
+            stock_rows,
+            lambda c: c.products,
+            key="product_id",
+            search="Search SKU, product (Ctrl+F)",
+            sort=(0, Qt.SortOrder.AscendingOrder),
+        )
         self.stock.table.setObjectName("stock")
         stretch(self.stock.table, "name")
         self.stock.table.source.row_style = below_reorder_highlighted
         self.below_only = QCheckBox("Below reorder point only", self)
         self.below_only.setObjectName("belowOnly")
-        self.below_only.toggled.connect(lambda on: self.stock.table.proxy.set_predicate(
-            (lambda record: bool(record.get("below_reorder_point"))) if on else None))
+        self.below_only.toggled.connect(
+            lambda on: self.stock.table.proxy.set_predicate(
+                (lambda record: bool(record.get("below_reorder_point"))) if on else None
+            )
+        )
         self.stock.filter.layout().addWidget(self.below_only)
 
         # (d) delivery notes
-        self.notes = self.live_list(NOTE_COLUMNS, queries.delivery_notes, lambda c: c.delivery_notes,
-                                    states=list(DeliveryNoteState),
-                                    search="Search delivery notes, orders (Ctrl+F)")
+        self.notes = self.live_list(
+            NOTE_COLUMNS,
+            queries.delivery_notes,
+            lambda c: c.delivery_notes,
+            states=list(DeliveryNoteState),
+            search="Search delivery notes, orders (Ctrl+F)",
+        )
         self.notes.table.setObjectName("deliveryNotes")
         stretch(self.notes.table, "customer_name")
         self.notes.table.selectionModel().selectionChanged.connect(lambda *_: self.update_actions())
@@ -493,33 +538,51 @@ class WarehouseWindow(RoleWindow):
         self.notes_tab = self.tabs.addTab(self.notes.container, "&Delivery notes")
         self.tabs.currentChanged.connect(lambda _: self.update_actions())
         for number in range(self.tabs.count()):
-            QShortcut(QKeySequence(f"Ctrl+{number + 1}"), self,
-                      activated=lambda n=number: self.tabs.setCurrentIndex(n))
+            QShortcut(QKeySequence(f"Ctrl+{number + 1}"), self, activated=lambda n=number: self.tabs.setCurrentIndex(n))
         self.central(self.tabs)
         for live in (self.picks, self.receiving, self.stock):
             live.on_loaded.append(self._update_counts)
 
         on = self.tabs.currentIndex
         self.ship_action = self.action(
-            "Pick && ship", self.pick_and_ship, shortcut="Ctrl+P", duty="ship",
+            "Pick && ship",
+            self.pick_and_ship,
+            shortcut="Ctrl+P",
+            duty="ship",
             tip="Pick the reserved goods of the chosen order and ship them",
-            enabled=lambda: on() == self.pick_tab and self.picks.table.current_id() is not None)
+            enabled=lambda: on() == self.pick_tab and self.picks.table.current_id() is not None,
+        )
         self.receive_action = self.action(
-            "Receive", self.receive_goods, shortcut="Ctrl+R", duty="receive",
+            "Receive",
+            self.receive_goods,
+            shortcut="Ctrl+R",
+            duty="receive",
             tip="Book the goods that arrived on the chosen purchase order",
-            enabled=lambda: on() == self.receiving_tab and self.receiving.table.current_id() is not None)
+            enabled=lambda: on() == self.receiving_tab and self.receiving.table.current_id() is not None,
+        )
         self.adjust_action = self.action(
-            "Adjust stock", self.adjust_stock, shortcut="Ctrl+J", duty="adjust_stock",
+            "Adjust stock",
+            self.adjust_stock,
+            shortcut="Ctrl+J",
+            duty="adjust_stock",
             tip="Correct the stock of a product after a count, damage or find",
-            enabled=lambda: on() == self.stock_tab and self.stock.loaded)
+            enabled=lambda: on() == self.stock_tab and self.stock.loaded,
+        )
         self.print_action = self.action(
-            "Print", self.print_selected_notes, shortcut="Ctrl+Shift+P", duty="print_delivery_notes",
+            "Print",
+            self.print_selected_notes,
+            shortcut="Ctrl+Shift+P",
+            duty="print_delivery_notes",
             tip="Print the chosen delivery notes (a reprint is marked COPY)",
-            enabled=lambda: on() == self.notes_tab and bool(self._printable_notes()))
+            enabled=lambda: on() == self.notes_tab and bool(self._printable_notes()),
+        )
         self.batch_action = self.action(
-            "Print unprinted", self.print_unprinted, duty="print_delivery_notes",
+            "Print unprinted",
+            self.print_unprinted,
+            duty="print_delivery_notes",
             tip="Print every picked or shipped delivery note not printed yet, in one batch",
-            enabled=lambda: on() == self.notes_tab)
+            enabled=lambda: on() == self.notes_tab,
+        )
         if self.context.may("ship"):
             self.picks.table.activated_id.connect(lambda _: self.pick_and_ship())
         if self.context.may("receive"):
@@ -543,17 +606,23 @@ class WarehouseWindow(RoleWindow):
         return splitter
 
     def _update_counts(self) -> None:
-        late = sum(1 for key in self.picks.table.source.ids()
-                   if (self.picks.table.source.record_by_id(key) or {}).get("late"))
+        late = sum(
+            1 for key in self.picks.table.source.ids() if (self.picks.table.source.record_by_id(key) or {}).get("late")
+        )
         picks = self.picks.table.source.rowCount()
         self.tabs.setTabText(self.pick_tab, f"&Pick queue ({picks}{f', {late} late' if late else ''})")
-        overdue = sum(1 for key in self.receiving.table.source.ids()
-                      if (self.receiving.table.source.record_by_id(key) or {}).get("overdue"))
+        overdue = sum(
+            1
+            for key in self.receiving.table.source.ids()
+            if (self.receiving.table.source.record_by_id(key) or {}).get("overdue")
+        )
         count = self.receiving.table.source.rowCount()
-        self.tabs.setTabText(self.receiving_tab,
-                             f"&Receiving ({count}{f', {overdue} overdue' if overdue else ''})")
-        below = sum(1 for key in self.stock.table.source.ids()
-                    if (self.stock.table.source.record_by_id(key) or {}).get("below_reorder_point"))
+        self.tabs.setTabText(self.receiving_tab, f"&Receiving ({count}{f', {overdue} overdue' if overdue else ''})")
+        below = sum(
+            1
+            for key in self.stock.table.source.ids()
+            if (self.stock.table.source.record_by_id(key) or {}).get("below_reorder_point")
+        )
         self.tabs.setTabText(self.stock_tab, f"&Stock{f' ({below} below reorder point)' if below else ''}")
         self.update_actions()
 
@@ -592,8 +661,10 @@ class WarehouseWindow(RoleWindow):
         header = detail["header"]
         if header is None or header["id"] != self.receiving.table.current_id():
             return
-        facts = [f"<b>{header['number']}</b> · {header['supplier_name']} · {fmt.state(header['state'])}",
-                 f"expected {fmt.date(header['expected_date'])}"]
+        facts = [
+            f"<b>{header['number']}</b> · {header['supplier_name']} · {fmt.state(header['state'])}",
+            f"expected {fmt.date(header['expected_date'])}",
+        ]
         if header["overdue"]:
             facts.append(f"<span style='color:{fmt.LATE_COLOUR}'><b>OVERDUE</b></span>")
         self.po_title.setText(" · ".join(facts))
@@ -645,21 +716,41 @@ class WarehouseWindow(RoleWindow):
             self.message.show_error("That order no longer exists.")
             return
         ship_to = (header["ship_to"] or "").replace("\n", ", ")
-        intro = (f"<b>{header['number']}</b> · {header['customer_name']}<br>"
-                 f"<span style='color:#555'>ship to: {ship_to}</span><br>"
-                 "Each line proposes what is reserved and not yet shipped; lower it to ship part now "
-                 "and leave the rest as a backorder.")
+        intro = (
+            f"<b>{header['number']}</b> · {header['customer_name']}<br>"
+            f"<span style='color:#555'>ship to: {ship_to}</span><br>"
+            "Each line proposes what is reserved and not yet shipped; lower it to ship part now "
+            "and leave the rest as a backorder."
+        )
         dialog = QuantitiesDialog(
-            self, title=f"Pick and ship {header['number']}", intro=intro,
-            columns=[Column("line_no", "#"), Column("sku", "SKU"), Column("product_name", "Product"),
-                     Column("ordered", "Ordered", "qty"), Column("shipped", "Shipped", "qty"),
-                     Column("reserved", "Reserved", "qty")],
-            lines=detail["lines"], key="line_id", default=lambda line: line["reserved"],
-            maximum=lambda line: line["reserved"], quantity_title="Ship now", ok_text="Pick && ship")
+            self,
+            title=f"Pick and ship {header['number']}",
+            intro=intro,
+            columns=[
+                Column("line_no", "#"),
+                Column("sku", "SKU"),
+                Column("product_name", "Product"),
+                Column("ordered", "Ordered", "qty"),
+                Column("shipped", "Shipped", "qty"),
+                Column("reserved", "Reserved", "qty"),
+            ],
+            lines=detail["lines"],
+            key="line_id",
+            default=lambda line: line["reserved"],
+            maximum=lambda line: line["reserved"],
+            quantity_title="Ship now",
+            ok_text="Pick && ship",
+        )
         order_id = header["id"]
-        dialog.submitted.connect(lambda quantities: self.run(
-            ship, order_id, quantities, on_done=lambda result: self._shipped(dialog, result),
-            on_error=lambda exc: self._failed_in(dialog, exc)))
+        dialog.submitted.connect(
+            lambda quantities: self.run(
+                ship,
+                order_id,
+                quantities,
+                on_done=lambda result: self._shipped(dialog, result),
+                on_error=lambda exc: self._failed_in(dialog, exc),
+            )
+        )
         dialog.destroyed.connect(lambda *_: setattr(self, "ship_dialog", None))
         self.ship_dialog = dialog
         dialog.open()
@@ -669,8 +760,11 @@ class WarehouseWindow(RoleWindow):
             dialog.finished_ok()
         self.apply_changes(result["changes"])
         backorder = result["backorder"]
-        text = (f"{result['note']} shipped; backorder of {fmt.quantity(backorder)} left." if backorder > 0
-                else f"{result['note']} shipped; {result['order']} is complete.")
+        text = (
+            f"{result['note']} shipped; backorder of {fmt.quantity(backorder)} left."
+            if backorder > 0
+            else f"{result['note']} shipped; {result['order']} is complete."
+        )
         self.message.show_message(text)
         self.print_delivery_note(result["note_id"], after=text)
 
@@ -678,8 +772,11 @@ class WarehouseWindow(RoleWindow):
 
     def _printable_notes(self) -> list[int]:
         source = self.notes.table.source
-        return [key for key in self.notes.table.selected_ids()
-                if (source.record_by_id(key) or {}).get("state") in ("picked", "shipped")]
+        return [
+            key
+            for key in self.notes.table.selected_ids()
+            if (source.record_by_id(key) or {}).get("state") in ("picked", "shipped")
+        ]
 
     def print_unprinted(self) -> None:
         try:
@@ -726,23 +823,42 @@ class WarehouseWindow(RoleWindow):
         if header is None:
             self.message.show_error("That purchase order is no longer waiting for goods.")
             return
-        overdue = (f" · <span style='color:{fmt.LATE_COLOUR}'><b>overdue</b></span>"
-                   if header["overdue"] else "")
-        intro = (f"<b>{header['number']}</b> · {header['supplier_name']} · expected "
-                 f"{fmt.date(header['expected_date'])}{overdue}<br>"
-                 "Count what arrived. Each line proposes what is still outstanding; received goods go to "
-                 "waiting orders first, earliest promise first.")
+        overdue = f" · <span style='color:{fmt.LATE_COLOUR}'><b>overdue</b></span>" if header["overdue"] else ""
+        intro = (
+            f"<b>{header['number']}</b> · {header['supplier_name']} · expected "
+            f"{fmt.date(header['expected_date'])}{overdue}<br>"
+            "Count what arrived. Each line proposes what is still outstanding; received goods go to "
+            "waiting orders first, earliest promise first."
+        )
         dialog = QuantitiesDialog(
-            self, title=f"Receive {header['number']}", intro=intro,
-            columns=[Column("line_no", "#"), Column("sku", "SKU"), Column("product_name", "Product"),
-                     Column("quantity", "Ordered", "qty"), Column("qty_received", "Received", "qty"),
-                     Column("outstanding", "Outstanding", "qty")],
-            lines=detail["lines"], key="id", default=lambda line: line["outstanding"],
-            maximum=lambda line: line["outstanding"], quantity_title="Arrived now", ok_text="Receive")
+            self,
+            title=f"Receive {header['number']}",
+            intro=intro,
+            columns=[
+                Column("line_no", "#"),
+                Column("sku", "SKU"),
+                Column("product_name", "Product"),
+                Column("quantity", "Ordered", "qty"),
+                Column("qty_received", "Received", "qty"),
+                Column("outstanding", "Outstanding", "qty"),
+            ],
+            lines=detail["lines"],
+            key="id",
+            default=lambda line: line["outstanding"],
+            maximum=lambda line: line["outstanding"],
+            quantity_title="Arrived now",
+            ok_text="Receive",
+        )
         po_id = header["id"]
-        dialog.submitted.connect(lambda quantities: self.run(
-            receive, po_id, quantities, on_done=lambda result: self._received(dialog, result),
-            on_error=lambda exc: self._failed_in(dialog, exc)))
+        dialog.submitted.connect(
+            lambda quantities: self.run(
+                receive,
+                po_id,
+                quantities,
+                on_done=lambda result: self._received(dialog, result),
+                on_error=lambda exc: self._failed_in(dialog, exc),
+            )
+        )
         dialog.destroyed.connect(lambda *_: setattr(self, "receive_dialog", None))
         self.receive_dialog = dialog
         dialog.open()
@@ -752,8 +868,7 @@ class WarehouseWindow(RoleWindow):
             dialog.finished_ok()
         self.apply_changes(result["changes"])
         if result["outstanding"] > 0:
-            text = (f"{result['number']} partly received; "
-                    f"{fmt.quantity(result['outstanding'])} still outstanding.")
+            text = f"{result['number']} partly received; {fmt.quantity(result['outstanding'])} still outstanding."
         else:
             text = f"{result['number']} received in full."
         if result["ready"]:
@@ -771,20 +886,30 @@ class WarehouseWindow(RoleWindow):
             self.message.show_message("There are no products in stock to adjust yet.")
             return
         dialog = AdjustStockDialog(self, products, self.stock.table.current_id())
-        dialog.submitted.connect(lambda product_id, quantity, reason: self.run(
-            adjust, product_id, quantity, reason, on_error=lambda exc: self._failed_in(dialog, exc),
-            on_done=lambda changes: self._adjusted(dialog, changes, product_id, quantity, reason)))
+        dialog.submitted.connect(
+            lambda product_id, quantity, reason: self.run(
+                adjust,
+                product_id,
+                quantity,
+                reason,
+                on_error=lambda exc: self._failed_in(dialog, exc),
+                on_done=lambda changes: self._adjusted(dialog, changes, product_id, quantity, reason),
+            )
+        )
         dialog.destroyed.connect(lambda *_: setattr(self, "adjust_dialog", None))
         self.adjust_dialog = dialog
         dialog.open()
 
-    def _adjusted(self, dialog: AdjustStockDialog, changes: Changes, product_id: int, quantity: Decimal,
-                  reason: str) -> None:
+    def _adjusted(
+        self, dialog: AdjustStockDialog, changes: Changes, product_id: int, quantity: Decimal, reason: str
+    ) -> None:
         if alive(dialog):
             dialog.finished_ok()
         self.apply_changes(changes)
         product = self.stock.table.source.record_by_id(product_id) or {}
         sign = "+" if quantity > 0 else ""
-        self.message.show_message(f"Stock of {product.get('sku', 'the product')} adjusted by "
-                                  f"{sign}{fmt.quantity(quantity)} {product.get('unit') or ''}"
-                                  f" ({reason.strip()}).")
+        self.message.show_message(
+            f"Stock of {product.get('sku', 'the product')} adjusted by "
+            f"{sign}{fmt.quantity(quantity)} {product.get('unit') or ''}"
+            f" ({reason.strip()})."
+        )

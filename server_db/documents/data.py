@@ -213,10 +213,13 @@ _CUSTOMER_COLUMNS = """
        c.contact AS c_contact, c.phone AS c_phone"""
 
 
-def load_delivery_notes(session: Session, *, ids: Sequence[int] | None = None,
-                        numbers: Sequence[str] | None = None) -> list[DeliveryNoteData]:
+def load_delivery_notes(
+    session: Session, *, ids: Sequence[int] | None = None, numbers: Sequence[str] | None = None
+) -> list[DeliveryNoteData]:
     """Delivery notes by ids or numbers, in the order asked for (unknown ones are left out)."""
-    rows = _header_rows(session, f"""
+    rows = _header_rows(
+        session,
+        f"""
         SELECT d.id, d.number, d.state, d.delivery_address, d.print_count, w.name AS warehouse,
                (d.shipped_at IS NOT NULL) AS shipped, coalesce(d.shipped_at, d.created_at)::date AS date,
                o.number AS order_number, o.customer_reference, o.order_date,
@@ -227,14 +230,19 @@ def load_delivery_notes(session: Session, *, ids: Sequence[int] | None = None,
           JOIN erp.warehouses w ON w.id = d.warehouse_id
           LEFT JOIN erp.company co ON co.id = 1
          WHERE {{where}}
-    """, "d", ids, numbers)
+    """,
+        "d",
+        ids,
+        numbers,
+    )
     if not rows:
         return []
     for row in rows:
         if row["state"] == "cancelled":
             raise InvalidTransition(f"Delivery note {row['number']} was cancelled; it cannot be printed.")
     lines: dict[int, list[DeliveryLine]] = {row["id"]: [] for row in rows}
-    for line in session.execute(text("""
+    for line in session.execute(
+        text("""
         SELECT dl.delivery_note_id, dl.line_no, p.sku,
                coalesce(nullif(sl.description, ''), p.name) AS description, dl.quantity, p.unit
           FROM erp.delivery_note_lines dl
@@ -242,24 +250,41 @@ def load_delivery_notes(session: Session, *, ids: Sequence[int] | None = None,
           JOIN erp.products p ON p.id = dl.product_id
          WHERE dl.delivery_note_id = ANY(:ids)
          ORDER BY dl.delivery_note_id, dl.line_no
-    """), {"ids": list(lines)}).mappings():
-        lines[line["delivery_note_id"]].append(DeliveryLine(
-            line["line_no"], line["sku"], line["description"], line["quantity"], line["unit"]))
-    return [DeliveryNoteData(
-        id=row["id"], number=row["number"], state=row["state"], company=_company(row),
-        customer=_customer(row), delivery_address=row["delivery_address"] or row["c_address"],
-        warehouse=row["warehouse"],
-        order_number=row["order_number"], customer_reference=row["customer_reference"],
-        order_date=row["order_date"], date=row["date"], shipped=row["shipped"], lines=tuple(lines[row["id"]]),
-        print_count=row["print_count"],
-    ) for row in rows]
+    """),
+        {"ids": list(lines)},
+    ).mappings():
+        lines[line["delivery_note_id"]].append(
+            DeliveryLine(line["line_no"], line["sku"], line["description"], line["quantity"], line["unit"])
+        )
+    return [
+        DeliveryNoteData(
+            id=row["id"],
+            number=row["number"],
+            state=row["state"],
+            company=_company(row),
+            customer=_customer(row),
+            delivery_address=row["delivery_address"] or row["c_address"],
+            warehouse=row["warehouse"],
+            order_number=row["order_number"],
+            customer_reference=row["customer_reference"],
+            order_date=row["order_date"],
+            date=row["date"],
+            shipped=row["shipped"],
+            lines=tuple(lines[row["id"]]),
+            print_count=row["print_count"],
+        )
+        for row in rows
+    ]
 
 
-def load_invoices(session: Session, *, ids: Sequence[int] | None = None,
-                  numbers: Sequence[str] | None = None) -> list[InvoiceData]:
+def load_invoices(
+    session: Session, *, ids: Sequence[int] | None = None, numbers: Sequence[str] | None = None
+) -> list[InvoiceData]:
     """Posted invoices and credit notes by ids or numbers, in the order asked for (unknown ones are left
     out). Asking for a draft is refused: it has no number yet."""
-    rows = _header_rows(session, f"""
+    rows = _header_rows(
+        session,
+        f"""
         SELECT i.id, i.number, i.kind, i.state, i.invoice_date, i.due_date, i.net_total, i.tax_total,
                i.gross_total, i.reason, i.print_count, ci.number AS credited_invoice_number,
                o.number AS order_number, o.customer_reference, o.order_date,
@@ -276,37 +301,72 @@ def load_invoices(session: Session, *, ids: Sequence[int] | None = None,
           LEFT JOIN erp.invoices ci ON ci.id = i.credited_invoice_id
           LEFT JOIN erp.company co ON co.id = 1
          WHERE {{where}}
-    """, "i", ids, numbers)
+    """,
+        "i",
+        ids,
+        numbers,
+    )
     if not rows:
         return []
     for row in rows:
         if row["number"] is None or row["state"] in ("draft", "cancelled"):
-            raise InvalidTransition(f"Invoice #{row['id']} is a draft: post it first; only posted invoices "
-                                    "have a number and can be printed.")
+            raise InvalidTransition(
+                f"Invoice #{row['id']} is a draft: post it first; only posted invoices "
+                "have a number and can be printed."
+            )
     lines: dict[int, list[InvoiceLine]] = {row["id"]: [] for row in rows}
-    for line in session.execute(text("""
+    for line in session.execute(
+        text("""
         SELECT il.invoice_id, il.line_no, p.sku, il.description, il.quantity, il.unit, il.unit_price,
                il.discount_pct, il.tax_rate, il.net_amount, il.tax_amount
           FROM erp.invoice_lines il
           JOIN erp.products p ON p.id = il.product_id
          WHERE il.invoice_id = ANY(:ids)
          ORDER BY il.invoice_id, il.line_no
-    """), {"ids": list(lines)}).mappings():
-        lines[line["invoice_id"]].append(InvoiceLine(
-            line["line_no"], line["sku"], line["description"], line["quantity"], line["unit"],
-            line["unit_price"], line["discount_pct"], line["tax_rate"], line["net_amount"],
-            line["tax_amount"]))
-    return [InvoiceData(
-        id=row["id"], number=row["number"], kind_of_invoice=row["kind"], state=row["state"],
-        company=_company(row), customer=_customer(row), delivery_address=row["delivery_address"],
-        order_number=row["order_number"], customer_reference=row["customer_reference"],
-        order_date=row["order_date"], invoice_date=row["invoice_date"], due_date=row["due_date"],
-        payment_terms_days=row["payment_terms_days"], delivery_notes=tuple(row["delivery_notes"]),
-        lines=tuple(lines[row["id"]]), net_total=row["net_total"], tax_total=row["tax_total"],
-        gross_total=row["gross_total"], tax_summary=tax_summary(lines[row["id"]]),
-        credited_invoice_number=row["credited_invoice_number"], reason=row["reason"],
-        print_count=row["print_count"],
-    ) for row in rows]
+    """),
+        {"ids": list(lines)},
+    ).mappings():
+        lines[line["invoice_id"]].append(
+            InvoiceLine(
+                line["line_no"],
+                line["sku"],
+                line["description"],
+                line["quantity"],
+                line["unit"],
+                line["unit_price"],
+                line["discount_pct"],
+                line["tax_rate"],
+                line["net_amount"],
+                line["tax_amount"],
+            )
+        )
+    return [
+        InvoiceData(
+            id=row["id"],
+            number=row["number"],
+            kind_of_invoice=row["kind"],
+            state=row["state"],
+            company=_company(row),
+            customer=_customer(row),
+            delivery_address=row["delivery_address"],
+            order_number=row["order_number"],
+            customer_reference=row["customer_reference"],
+            order_date=row["order_date"],
+            invoice_date=row["invoice_date"],
+            due_date=row["due_date"],
+            payment_terms_days=row["payment_terms_days"],
+            delivery_notes=tuple(row["delivery_notes"]),
+            lines=tuple(lines[row["id"]]),
+            net_total=row["net_total"],
+            tax_total=row["tax_total"],
+            gross_total=row["gross_total"],
+            tax_summary=tax_summary(lines[row["id"]]),
+            credited_invoice_number=row["credited_invoice_number"],
+            reason=row["reason"],
+            print_count=row["print_count"],
+        )
+        for row in rows
+    ]
 
 
 def tax_summary(lines: Sequence[InvoiceLine]) -> tuple[TaxRateTotal, ...]:
@@ -319,8 +379,9 @@ def tax_summary(lines: Sequence[InvoiceLine]) -> tuple[TaxRateTotal, ...]:
     return tuple(TaxRateTotal(rate, net, tax) for rate, (net, tax) in sorted(by_rate.items(), reverse=True))
 
 
-def _header_rows(session: Session, sql: str, alias: str, ids: Sequence[int] | None,
-                 numbers: Sequence[str] | None) -> list[dict[str, Any]]:
+def _header_rows(
+    session: Session, sql: str, alias: str, ids: Sequence[int] | None, numbers: Sequence[str] | None
+) -> list[dict[str, Any]]:
     """Rows of `sql` for the ids or numbers, in the order given, refusing to print without a company."""
     if (ids is None) == (numbers is None):
         raise TypeError("give either ids or numbers")
@@ -328,11 +389,15 @@ def _header_rows(session: Session, sql: str, alias: str, ids: Sequence[int] | No
     if not keys:
         return []
     column = "id" if ids is not None else "number"
-    rows = [dict(row) for row in session.execute(
-        text(sql.format(where=f"{alias}.{column} = ANY(:keys)")), {"keys": keys}).mappings()]
+    rows = [
+        dict(row)
+        for row in session.execute(text(sql.format(where=f"{alias}.{column} = ANY(:keys)")), {"keys": keys}).mappings()
+    ]
     if rows and rows[0]["co_name"] is None:
-        raise ValidationError("The company's name and address are not set up yet, so documents cannot be "
-                              "printed; ask your administrator to enter them.")
+        raise ValidationError(
+            "The company's name and address are not set up yet, so documents cannot be "
+            "printed; ask your administrator to enter them."
+        )
     position = {key: index for index, key in enumerate(keys)}
     rows.sort(key=lambda row: position[row[column]])
     return rows
@@ -340,14 +405,20 @@ def _header_rows(session: Session, sql: str, alias: str, ids: Sequence[int] | No
 
 def _company(row: dict[str, Any]) -> CompanyHeader:
     logo = row["co_logo_png"]
-    return CompanyHeader(row["co_name"], row["co_address"], row["co_tax_id"], row["co_phone"],
-                         row["co_email"], row["co_bank_account"], bytes(logo) if logo is not None else None,
-                         row["co_currency"])
+    return CompanyHeader(
+        row["co_name"],
+        row["co_address"],
+        row["co_tax_id"],
+        row["co_phone"],
+        row["co_email"],
+        row["co_bank_account"],
+        bytes(logo) if logo is not None else None,
+        row["co_currency"],
+    )
 
 
 def _customer(row: dict[str, Any]) -> Party:
-    return Party(row["c_code"], row["c_name"], row["c_address"], row["c_tax_id"], row["c_contact"],
-                 row["c_phone"])
+    return Party(row["c_code"], row["c_name"], row["c_address"], row["c_tax_id"], row["c_contact"], row["c_phone"])
 
 
 # -- what the batch form offers ---------------------------------------------------------------------------
@@ -355,23 +426,29 @@ def _customer(row: dict[str, Any]) -> Party:
 
 def unprinted_delivery_notes(session: Session) -> list[UnprintedDocument]:
     """Shipped delivery notes nobody has printed yet, oldest first."""
-    return [UnprintedDocument("delivery_note", row.id, row.number, row.date, row.customer_name,
-                              row.order_number, None)
-            for row in session.execute(text("""
+    return [
+        UnprintedDocument("delivery_note", row.id, row.number, row.date, row.customer_name, row.order_number, None)
+        for row in session.execute(
+            text("""
         SELECT d.id, d.number, d.shipped_at::date AS date, c.name AS customer_name, o.number AS order_number
           FROM erp.delivery_notes d
           JOIN erp.sales_orders o ON o.id = d.sales_order_id
           JOIN erp.customers c ON c.id = o.customer_id
          WHERE d.state = 'shipped' AND d.print_count = 0
          ORDER BY d.id
-    """))]
+    """)
+        )
+    ]
 
 
 def unprinted_invoices(session: Session) -> list[UnprintedDocument]:
     """Posted invoices and credit notes nobody has printed yet, oldest first."""
-    return [UnprintedDocument("invoice", row.id, row.number, row.invoice_date, row.customer_name,
-                              row.order_number, row.gross_total)
-            for row in session.execute(text("""
+    return [
+        UnprintedDocument(
+            "invoice", row.id, row.number, row.invoice_date, row.customer_name, row.order_number, row.gross_total
+        )
+        for row in session.execute(
+            text("""
         SELECT i.id, i.number, i.invoice_date, i.gross_total, c.name AS customer_name,
                o.number AS order_number
           FROM erp.invoices i
@@ -379,4 +456,6 @@ def unprinted_invoices(session: Session) -> list[UnprintedDocument]:
           JOIN erp.customers c ON c.id = i.customer_id
          WHERE i.state NOT IN ('draft', 'cancelled') AND i.print_count = 0
          ORDER BY i.id
-    """))]
+    """)
+        )
+    ]

@@ -25,8 +25,12 @@ log = logging.getLogger(__name__)
 REGULAR = "ERP-CJK"
 ENV_VARIABLE = "ERP_CJK_FONT"
 
-_WINDOWS = ("C:/Windows/Fonts/msyh.ttc", "C:/Windows/Fonts/msyh.ttf", "C:/Windows/Fonts/simhei.ttf",
-            "C:/Windows/Fonts/simsun.ttc")
+_WINDOWS = (
+    "C:/Windows/Fonts/msyh.ttc",
+    "C:/Windows/Fonts/msyh.ttf",
+    "C:/Windows/Fonts/simhei.ttf",
+    "C:/Windows/Fonts/simsun.ttc",
+)
 _LINUX = ("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc", "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc")
 # PingFang (/System/Library/Fonts/PingFang.ttc) has CFF outlines: reportlab cannot embed it.
 _MACOS = ("/Library/Fonts/Arial Unicode.ttf", "/System/Library/Fonts/Supplemental/Arial Unicode.ttf")
@@ -36,8 +40,9 @@ class FontNotFound(Exception):
     """No usable Chinese font on this computer; the message says what to install."""
 
     def __init__(self, tried: list[str]) -> None:
-        super().__init__("No Chinese font found: install fonts-wqy-microhei (Debian/Ubuntu) or set "
-                         "ERP_CJK_FONT to a .ttf/.ttc file.")
+        super().__init__(
+            "No Chinese font found: install fonts-wqy-microhei (Debian/Ubuntu) or set ERP_CJK_FONT to a .ttf/.ttc file."
+        )
         self.tried = tried
 
 
@@ -90,8 +95,7 @@ def _fontconfig_chinese_fonts() -> Iterator[str]:
     if not fc_list:
         return
     try:
-        output = subprocess.run([fc_list, ":lang=zh", "file"], capture_output=True, text=True,
-                                timeout=10).stdout
+        output = subprocess.run([fc_list, ":lang=zh", "file"], capture_output=True, text=True, timeout=10).stdout
     except (OSError, subprocess.SubprocessError):
         return
     # lines look like "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc: "; .otf files are CFF, skip them
@@ -112,14 +116,14 @@ def _register() -> DocumentFont:
             regular = TTFont(REGULAR, path, subfontIndex=0)
         except Exception as exc:  # TTFError for CFF outlines, struct errors for damaged files
             if path == os.environ.get(ENV_VARIABLE, "").strip():
-                log.warning("%s=%s cannot be embedded in PDFs (%s); trying the system's fonts.",
-                            ENV_VARIABLE, path, exc)
+                log.warning(
+                    "%s=%s cannot be embedded in PDFs (%s); trying the system's fonts.", ENV_VARIABLE, path, exc
+                )
             continue
         pdfmetrics.registerFont(regular)
         # Chinese system fonts rarely come with a bold face; the same face is used for bold, and headings
         # are thickened by stroking their outlines (pages.draw_bold).
-        pdfmetrics.registerFontFamily(REGULAR, normal=REGULAR, bold=REGULAR, italic=REGULAR,
-                                      boldItalic=REGULAR)
+        pdfmetrics.registerFontFamily(REGULAR, normal=REGULAR, bold=REGULAR, italic=REGULAR, boldItalic=REGULAR)
         family = _text(regular.face.familyName) or Path(path).stem
         return DocumentFont(REGULAR, REGULAR, f"{family} ({path})", path)
     raise FontNotFound(tried)

@@ -176,8 +176,9 @@ def draw_footer(canvas: Canvas, decor: PageDecor, page: int, pages: int) -> None
     if decor.company.phone:
         left += f" · {decor.company.phone}"
     canvas.drawString(MARGIN_X, y, left)
-    canvas.drawCentredString(PAGE_WIDTH / 2, y, f"{decor.title_en.title()} {decor.number}"
-                             + ("  副本 COPY" if decor.copy else ""))
+    canvas.drawCentredString(
+        PAGE_WIDTH / 2, y, f"{decor.title_en.title()} {decor.number}" + ("  副本 COPY" if decor.copy else "")
+    )
     canvas.setFillColor(INK)
     canvas.drawRightString(PAGE_WIDTH - MARGIN_X, y, f"第 {page} 页 / 共 {pages} 页   Page {page} of {pages}")
     canvas.restoreState()
@@ -198,8 +199,17 @@ def draw_watermark(canvas: Canvas, font: str) -> None:
     canvas.restoreState()
 
 
-def draw_bold(canvas: Canvas, x: float, y: float, text: str, font: str, size: float, *,
-              color: colors.Color = INK, max_width: float | None = None) -> None:
+def draw_bold(
+    canvas: Canvas,
+    x: float,
+    y: float,
+    text: str,
+    font: str,
+    size: float,
+    *,
+    color: colors.Color = INK,
+    max_width: float | None = None,
+) -> None:
     """Text thickened by stroking its outline: Chinese system fonts rarely have a bold face."""
     if max_width is not None:
         while len(text) > 1 and stringWidth(text, font, size) > max_width:
@@ -231,9 +241,9 @@ def wrap(text: str, font: str, size: float, width: float) -> tuple[str, ...]:
         if char == " ":
             lines.append(line)
             line = ""
-        elif space > 0 and line[space + 1:].isascii():  # keep a Latin word whole
+        elif space > 0 and line[space + 1 :].isascii():  # keep a Latin word whole
             lines.append(line[:space])
-            line = line[space + 1:] + char
+            line = line[space + 1 :] + char
         else:
             lines.append(line)
             line = char

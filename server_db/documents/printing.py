@@ -61,16 +61,21 @@ class PrintResult:
         return sum(1 for document in self.printed if document.copy)
 
 
-def print_documents(session: Session, requests: Iterable[tuple[DocumentKind, str | int]] | Unprinted, *,
-                    progress: Progress | None = None) -> PrintResult:
+def print_documents(
+    session: Session,
+    requests: Iterable[tuple[DocumentKind, str | int]] | Unprinted,
+    *,
+    progress: Progress | None = None,
+) -> PrintResult:
     """Record and render the documents asked for, as (kind, number or id) pairs in the order given, or
     every unprinted document of one kind. Unknown numbers raise NotFound before anything is recorded."""
     font = registered_font()  # a missing font is reported before anything counts as printed
     documents = _load(session, requests)
     if not documents:
         if isinstance(requests, Unprinted):
-            raise ValidationError(f"Every {KIND_LABELS[requests.kind]} is printed already; there is nothing "
-                                  "new to print.")
+            raise ValidationError(
+                f"Every {KIND_LABELS[requests.kind]} is printed already; there is nothing new to print."
+            )
         raise ValidationError("Choose at least one document to print.")
     batch: list[BatchItem] = []
     printed: list[PrintedDocument] = []
@@ -92,12 +97,14 @@ def print_documents(session: Session, requests: Iterable[tuple[DocumentKind, str
 
 def record_print(session: Session, kind: DocumentKind, document_id: int) -> int:
     """Count one print of the document; returns how many times it has now been printed."""
-    return int(session.execute(text("SELECT erp.record_print(:kind, :id)"), {"kind": kind, "id": document_id})
-               .scalar_one())
+    return int(
+        session.execute(text("SELECT erp.record_print(:kind, :id)"), {"kind": kind, "id": document_id}).scalar_one()
+    )
 
 
-def _load(session: Session, requests: Iterable[tuple[DocumentKind, str | int]] | Unprinted
-          ) -> list[DeliveryNoteData | InvoiceData]:
+def _load(
+    session: Session, requests: Iterable[tuple[DocumentKind, str | int]] | Unprinted
+) -> list[DeliveryNoteData | InvoiceData]:
     if isinstance(requests, Unprinted):
         if requests.kind == "delivery_note":
             ids = [row.id for row in loader.unprinted_delivery_notes(session)]
@@ -106,8 +113,11 @@ def _load(session: Session, requests: Iterable[tuple[DocumentKind, str | int]] |
         return list(loader.load_invoices(session, ids=ids))
     documents: list[DeliveryNoteData | InvoiceData] = []
     for kind, number in _checked(requests):
-        documents.append(loader.delivery_note_data(session, number) if kind == "delivery_note"
-                         else loader.invoice_data(session, number))
+        documents.append(
+            loader.delivery_note_data(session, number)
+            if kind == "delivery_note"
+            else loader.invoice_data(session, number)
+        )
     return documents
 
 

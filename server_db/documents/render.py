@@ -79,8 +79,11 @@ DELIVERY_COLUMNS: tuple[tuple[str, float, Literal["LEFT", "RIGHT", "CENTER"]], .
 assert abs(sum(width for _, width, _ in INVOICE_COLUMNS) - CONTENT_WIDTH) < 1
 assert abs(sum(width for _, width, _ in DELIVERY_COLUMNS) - CONTENT_WIDTH) < 1
 
-TITLES = {"delivery_note": ("送货单", "DELIVERY NOTE"), "invoice": ("发票", "INVOICE"),
-          "credit_note": ("红字发票", "CREDIT NOTE")}
+TITLES = {
+    "delivery_note": ("送货单", "DELIVERY NOTE"),
+    "invoice": ("发票", "INVOICE"),
+    "credit_note": ("红字发票", "CREDIT NOTE"),
+}
 
 
 def render_delivery_note(data: DeliveryNoteData, *, copy: bool) -> bytes:
@@ -93,8 +96,7 @@ def render_invoice(data: InvoiceData, *, copy: bool) -> bytes:
     return render_batch([("invoice", data, copy)])
 
 
-def render_batch(documents: Sequence[BatchItem], *,
-                 on_document: Callable[[int], None] | None = None) -> bytes:
+def render_batch(documents: Sequence[BatchItem], *, on_document: Callable[[int], None] | None = None) -> bytes:
     """Several documents in one PDF, each starting on a new page and numbering its own pages.
     `on_document(index)` is called as each document starts (for a progress bar; it may raise to stop)."""
     if not documents:
@@ -103,12 +105,22 @@ def render_batch(documents: Sequence[BatchItem], *,
     styles = _styles(font)
     buffer = io.BytesIO()
     first = documents[0][1]
-    title = (f"{_titles(first)[0]} {first.number}" if len(documents) == 1
-             else f"{len(documents)} documents {first.number} - {documents[-1][1].number}")
+    title = (
+        f"{_titles(first)[0]} {first.number}"
+        if len(documents) == 1
+        else f"{len(documents)} documents {first.number} - {documents[-1][1].number}"
+    )
     # No margins: every page template brings its own frame. The canvas starts in our font, so the PDF
     # refers to no other (reportlab's default is an unembedded Helvetica).
-    template = BaseDocTemplate(buffer, pagesize=pages.A4, title=title, subject=title,
-                               author=first.company.name, creator="erp-desktop", initialFontName=font)
+    template = BaseDocTemplate(
+        buffer,
+        pagesize=pages.A4,
+        title=title,
+        subject=title,
+        author=first.company.name,
+        creator="erp-desktop",
+        initialFontName=font,
+    )
     story: list[Flowable] = []
     templates: list[PageTemplate] = []
     for index, (kind, data, copy) in enumerate(documents):
@@ -134,23 +146,45 @@ def _titles(data: Document) -> tuple[str, str]:
     return TITLES["delivery_note"]
 
 
-def _page_templates(index: int, decor: PageDecor, on_document: Callable[[int], None] | None
-                    ) -> list[PageTemplate]:
+def _page_templates(index: int, decor: PageDecor, on_document: Callable[[int], None] | None) -> list[PageTemplate]:
     def frame(top: float) -> Frame:
-        return Frame(pages.MARGIN_X, pages.FRAME_BOTTOM, CONTENT_WIDTH, top - pages.FRAME_BOTTOM,
-                     leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
+        return Frame(
+            pages.MARGIN_X,
+            pages.FRAME_BOTTOM,
+            CONTENT_WIDTH,
+            top - pages.FRAME_BOTTOM,
+            leftPadding=0,
+            rightPadding=0,
+            topPadding=0,
+            bottomPadding=0,
+        )
 
     return [
-        PageTemplate(id=f"first-{index}", frames=[frame(pages.FIRST_FRAME_TOP)], pagesize=pages.A4,
-                     onPage=partial(_begin_page, decor, index, on_document),
-                     autoNextPageTemplate=f"later-{index}"),
-        PageTemplate(id=f"later-{index}", frames=[frame(pages.LATER_FRAME_TOP)], pagesize=pages.A4,
-                     onPage=partial(_begin_page, decor, index, None, first=False)),
+        PageTemplate(
+            id=f"first-{index}",
+            frames=[frame(pages.FIRST_FRAME_TOP)],
+            pagesize=pages.A4,
+            onPage=partial(_begin_page, decor, index, on_document),
+            autoNextPageTemplate=f"later-{index}",
+        ),
+        PageTemplate(
+            id=f"later-{index}",
+            frames=[frame(pages.LATER_FRAME_TOP)],
+            pagesize=pages.A4,
+            onPage=partial(_begin_page, decor, index, None, first=False),
+        ),
     ]
 
 
-def _begin_page(decor: PageDecor, index: int, on_document: Callable[[int], None] | None, canvas: Canvas,
-                _doc: Any, *, first: bool = True) -> None:
+def _begin_page(
+    decor: PageDecor,
+    index: int,
+    on_document: Callable[[int], None] | None,
+    canvas: Canvas,
+    _doc: Any,
+    *,
+    first: bool = True,
+) -> None:
     if first and on_document is not None:
         on_document(index)
     # the canvas remembers which document each page belongs to, for "Page X of Y" per document
@@ -170,9 +204,11 @@ def _styles(font: str) -> dict[str, ParagraphStyle]:
     """Paragraph styles. Lines break at spaces, and a run of Chinese too long for the line is split between
     characters (splitLongWords), so mixed text keeps Latin words whole and nothing leaves its cell.
     (wordWrap="CJK" would break "warehouse" anywhere.)"""
+
     def style(name: str, size: float, leading: float, color: colors.Color = INK, **kw: Any) -> ParagraphStyle:
-        return ParagraphStyle(name, fontName=font, fontSize=size, leading=leading, textColor=color,
-                              splitLongWords=True, **kw)
+        return ParagraphStyle(
+            name, fontName=font, fontSize=size, leading=leading, textColor=color, splitLongWords=True, **kw
+        )
 
     return {
         "label": style("label", 6.8, 8.5, MUTED),
@@ -232,36 +268,59 @@ def _text(text: str, style: ParagraphStyle, width: float) -> Flowable:
 # -- building blocks --------------------------------------------------------------------------------------
 
 
-def _party_block(data: Document, styles: dict[str, ParagraphStyle], meta: list[tuple[str, str]],
-                 customer_label: str) -> Table:
+def _party_block(
+    data: Document, styles: dict[str, ParagraphStyle], meta: list[tuple[str, str]], customer_label: str
+) -> Table:
     """Customer, delivery address and the document's facts (dates, order, references) side by side."""
     font = styles["text"].fontName
     customer = data.customer
     who_width, where_width, label_width = 186 - 12, 150 - 12, 76
     value_width = CONTENT_WIDTH - 336 - 12 - label_width
     who = [_text(customer_label, styles["label"], who_width), _text(customer.name, styles["name"], who_width)]
-    for line in (customer.address, f"税号 Tax ID: {customer.tax_id}" if customer.tax_id else "",
-                 f"联系人 Contact: {customer.contact}" if customer.contact else "",
-                 f"电话 Tel: {customer.phone}" if customer.phone else ""):
+    for line in (
+        customer.address,
+        f"税号 Tax ID: {customer.tax_id}" if customer.tax_id else "",
+        f"联系人 Contact: {customer.contact}" if customer.contact else "",
+        f"电话 Tel: {customer.phone}" if customer.phone else "",
+    ):
         if line:
             who.append(_text(line, styles["text"], who_width))
-    where = [_text("送货地址 Delivery address", styles["label"], where_width),
-             _text(data.delivery_address or "-", styles["text"], where_width)]
-    facts = Table([[_text(label, styles["small"], label_width - 2),
-                    _text(value, styles["text"], value_width - 2)] for label, value in meta],
-                  colWidths=[label_width, value_width], style=_table_style(font, [
-                      ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                      ("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 2),
-                      ("TOPPADDING", (0, 0), (-1, -1), 0.5), ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5),
-                  ]))
+    where = [
+        _text("送货地址 Delivery address", styles["label"], where_width),
+        _text(data.delivery_address or "-", styles["text"], where_width),
+    ]
+    facts = Table(
+        [
+            [_text(label, styles["small"], label_width - 2), _text(value, styles["text"], value_width - 2)]
+            for label, value in meta
+        ],
+        colWidths=[label_width, value_width],
+        style=_table_style(
+            font,
+            [
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 2),
+                ("TOPPADDING", (0, 0), (-1, -1), 0.5),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5),
+            ],
+        ),
+    )
     block = Table([[who, where, facts]], colWidths=[186, 150, CONTENT_WIDTH - 336])
-    block.setStyle(_table_style(font, [
-        ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ("BOX", (0, 0), (-1, -1), 0.5, RULE),
-        ("LINEBEFORE", (1, 0), (-1, 0), 0.5, RULE),
-        ("LEFTPADDING", (0, 0), (-1, -1), 6), ("RIGHTPADDING", (0, 0), (-1, -1), 6),
-        ("TOPPADDING", (0, 0), (-1, -1), 4), ("BOTTOMPADDING", (0, 0), (-1, -1), 5),
-    ]))
+    block.setStyle(
+        _table_style(
+            font,
+            [
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("BOX", (0, 0), (-1, -1), 0.5, RULE),
+                ("LINEBEFORE", (1, 0), (-1, 0), 0.5, RULE),
+                ("LEFTPADDING", (0, 0), (-1, -1), 6),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 6),
+                ("TOPPADDING", (0, 0), (-1, -1), 4),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 5),
+            ],
+        )
+    )
     return block
 
 
@@ -272,8 +331,9 @@ def _cell(text: str, width: float, styles: dict[str, ParagraphStyle], font: str)
     return _p(text, styles["cell"])
 
 
-def _lines_table(header: list[str], rows: list[list[Any]], widths: list[float],
-                 aligns: list[str], *, font: str) -> Table:
+def _lines_table(
+    header: list[str], rows: list[list[Any]], widths: list[float], aligns: list[str], *, font: str
+) -> Table:
     """The lines, with the header row repeated on every page."""
     table = Table([header, *rows], colWidths=widths, repeatRows=1)
     commands: list[tuple[Any, ...]] = [
@@ -287,8 +347,10 @@ def _lines_table(header: list[str], rows: list[list[Any]], widths: list[float],
         ("LINEABOVE", (0, 0), (-1, 0), 0.8, pages.ACCENT),
         ("LINEBELOW", (0, 0), (-1, 0), 0.8, pages.ACCENT),
         ("LINEBELOW", (0, 1), (-1, -1), 0.25, RULE),
-        ("LEFTPADDING", (0, 0), (-1, -1), 3), ("RIGHTPADDING", (0, 0), (-1, -1), 3),
-        ("TOPPADDING", (0, 0), (-1, -1), 2.5), ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+        ("LEFTPADDING", (0, 0), (-1, -1), 3),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 3),
+        ("TOPPADDING", (0, 0), (-1, -1), 2.5),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
         ("ROWBACKGROUNDS", (0, 1), (-1, -1), [colors.white, STRIPE_FILL]),
     ]
     commands += [("ALIGN", (column, 0), (column, -1), align) for column, align in enumerate(aligns)]
@@ -301,19 +363,34 @@ def _lines_table(header: list[str], rows: list[list[Any]], widths: list[float],
 
 def _delivery_note_story(data: DeliveryNoteData, styles: dict[str, ParagraphStyle]) -> list[Flowable]:
     font = styles["cell"].fontName
-    meta = [("发货日期 Shipped" if data.shipped else "拣货日期 Picked", fmt.date(data.date)),
-            ("订单号 Our order", data.order_number),
-            ("订单日期 Order date", fmt.date(data.order_date))]
+    meta = [
+        ("发货日期 Shipped" if data.shipped else "拣货日期 Picked", fmt.date(data.date)),
+        ("订单号 Our order", data.order_number),
+        ("订单日期 Order date", fmt.date(data.order_date)),
+    ]
     if data.customer_reference:
         meta.append(("客户订单 Your ref.", data.customer_reference))
     meta += [("客户编号 Customer", data.customer.code), ("发货仓库 From", data.warehouse)]
 
     widths = [width for _, width, _ in DELIVERY_COLUMNS]
-    rows = [[str(line.line_no), _cell(line.sku, widths[1], styles, font),
-             _cell(line.description, widths[2], styles, font), fmt.quantity(line.quantity), line.unit, ""]
-            for line in data.lines]
-    table = _lines_table([title for title, _, _ in DELIVERY_COLUMNS], rows, widths,
-                         [align for _, _, align in DELIVERY_COLUMNS], font=font)
+    rows = [
+        [
+            str(line.line_no),
+            _cell(line.sku, widths[1], styles, font),
+            _cell(line.description, widths[2], styles, font),
+            fmt.quantity(line.quantity),
+            line.unit,
+            "",
+        ]
+        for line in data.lines
+    ]
+    table = _lines_table(
+        [title for title, _, _ in DELIVERY_COLUMNS],
+        rows,
+        widths,
+        [align for _, _, align in DELIVERY_COLUMNS],
+        font=font,
+    )
 
     units = {line.unit for line in data.lines}
     summary = f"共 {len(data.lines)} 行 / {len(data.lines)} line{'s' if len(data.lines) != 1 else ''}"
@@ -324,24 +401,45 @@ def _delivery_note_story(data: DeliveryNoteData, styles: dict[str, ParagraphStyl
     def box(label: str) -> list[Flowable]:
         return [_p(label, styles["small"])]
 
-    signatures = Table([[box("发货人 Shipped by"), box("承运人 / 司机 Carrier / driver"),
-                         box("收货人签字 Received by (name, signature)"), box("收货日期 Date received"),
-                         box("收货单位盖章 Customer stamp")]],
-                       colWidths=[82, 98, 128, 92, CONTENT_WIDTH - 400], rowHeights=[62])
-    signatures.setStyle(_table_style(font, [
-        ("GRID", (0, 0), (-1, -1), 0.5, RULE), ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ("LEFTPADDING", (0, 0), (-1, -1), 4), ("TOPPADDING", (0, 0), (-1, -1), 3),
-    ]))
-    closing = KeepTogether([
-        Spacer(0, 4),
-        _text(summary, styles["right"], CONTENT_WIDTH),
-        Spacer(0, 10),
-        _text("请当面验收货物，如有短缺或破损请在本单注明并签字。", styles["note"], CONTENT_WIDTH),
-        _text("Please check the goods on delivery and note any shortage or damage on this note before "
-              "signing.", styles["note"], CONTENT_WIDTH),
-        Spacer(0, 6),
-        signatures,
-    ])
+    signatures = Table(
+        [
+            [
+                box("发货人 Shipped by"),
+                box("承运人 / 司机 Carrier / driver"),
+                box("收货人签字 Received by (name, signature)"),
+                box("收货日期 Date received"),
+                box("收货单位盖章 Customer stamp"),
+            ]
+        ],
+        colWidths=[82, 98, 128, 92, CONTENT_WIDTH - 400],
+        rowHeights=[62],
+    )
+    signatures.setStyle(
+        _table_style(
+            font,
+            [
+                ("GRID", (0, 0), (-1, -1), 0.5, RULE),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("LEFTPADDING", (0, 0), (-1, -1), 4),
+                ("TOPPADDING", (0, 0), (-1, -1), 3),
+            ],
+        )
+    )
+    closing = KeepTogether(
+        [
+            Spacer(0, 4),
+            _text(summary, styles["right"], CONTENT_WIDTH),
+            Spacer(0, 10),
+            _text("请当面验收货物，如有短缺或破损请在本单注明并签字。", styles["note"], CONTENT_WIDTH),
+            _text(
+                "Please check the goods on delivery and note any shortage or damage on this note before signing.",
+                styles["note"],
+                CONTENT_WIDTH,
+            ),
+            Spacer(0, 6),
+            signatures,
+        ]
+    )
     return [_party_block(data, styles, meta, "收货单位 Customer"), Spacer(0, 10), table, closing]
 
 
@@ -367,87 +465,175 @@ def _invoice_story(data: InvoiceData, styles: dict[str, ParagraphStyle]) -> list
     story: list[Flowable] = [_party_block(data, styles, meta, "购货单位 Bill to")]
 
     if credit:
-        note = Table([[[
-            _p(f"本红字发票冲销发票 {data.credited_invoice_number}。 This credit note corrects invoice "
-               f"{data.credited_invoice_number}.", styles["note"]),
-            _text(f"原因 Reason: {data.reason}", styles["note"], CONTENT_WIDTH - 12),
-        ]]], colWidths=[CONTENT_WIDTH])
-        note.setStyle(_table_style(font, [("BACKGROUND", (0, 0), (-1, -1), NOTE_FILL),
-                                          ("BOX", (0, 0), (-1, -1), 0.6, pages.COPY_RED)]))
+        note = Table(
+            [
+                [
+                    [
+                        _p(
+                            f"本红字发票冲销发票 {data.credited_invoice_number}。 This credit note corrects invoice "
+                            f"{data.credited_invoice_number}.",
+                            styles["note"],
+                        ),
+                        _text(f"原因 Reason: {data.reason}", styles["note"], CONTENT_WIDTH - 12),
+                    ]
+                ]
+            ],
+            colWidths=[CONTENT_WIDTH],
+        )
+        note.setStyle(
+            _table_style(
+                font, [("BACKGROUND", (0, 0), (-1, -1), NOTE_FILL), ("BOX", (0, 0), (-1, -1), 0.6, pages.COPY_RED)]
+            )
+        )
         story += [Spacer(0, 6), note]
 
     widths = [width for _, width, _ in INVOICE_COLUMNS]
-    rows = [[str(line.line_no), _cell(line.sku, widths[1], styles, font),
-             _cell(line.description, widths[2], styles, font), fmt.quantity(sign * line.quantity), line.unit,
-             fmt.money(line.unit_price), fmt.percent(line.discount_pct), fmt.tax_rate(line.tax_rate),
-             fmt.money(sign * line.net), fmt.money(sign * line.tax), fmt.money(sign * line.total)]
-            for line in data.lines]
-    story += [Spacer(0, 10), _lines_table([title for title, _, _ in INVOICE_COLUMNS], rows, widths,
-                                          [align for _, _, align in INVOICE_COLUMNS], font=font)]
+    rows = [
+        [
+            str(line.line_no),
+            _cell(line.sku, widths[1], styles, font),
+            _cell(line.description, widths[2], styles, font),
+            fmt.quantity(sign * line.quantity),
+            line.unit,
+            fmt.money(line.unit_price),
+            fmt.percent(line.discount_pct),
+            fmt.tax_rate(line.tax_rate),
+            fmt.money(sign * line.net),
+            fmt.money(sign * line.tax),
+            fmt.money(sign * line.total),
+        ]
+        for line in data.lines
+    ]
+    story += [
+        Spacer(0, 10),
+        _lines_table(
+            [title for title, _, _ in INVOICE_COLUMNS],
+            rows,
+            widths,
+            [align for _, _, align in INVOICE_COLUMNS],
+            font=font,
+        ),
+    ]
 
     gross = sign * data.gross_total
     tax_rows = [["税率 Tax rate", "金额 Net", "税额 Tax", "价税合计 Gross"]] + [
-        [fmt.tax_rate(row.rate), fmt.money(sign * row.net), fmt.money(sign * row.tax),
-         fmt.money(sign * row.gross)]
-        for row in data.tax_summary]
+        [fmt.tax_rate(row.rate), fmt.money(sign * row.net), fmt.money(sign * row.tax), fmt.money(sign * row.gross)]
+        for row in data.tax_summary
+    ]
     tax_table = Table(tax_rows, colWidths=[56, 66, 58, 70])
-    tax_table.setStyle(_table_style(font, [
-        ("FONTSIZE", (0, 0), (-1, -1), 7.5),
-        ("TEXTCOLOR", (0, 0), (-1, 0), MUTED), ("TEXTCOLOR", (0, 1), (-1, -1), INK),
-        ("ALIGN", (1, 0), (-1, -1), "RIGHT"),
-        ("LINEBELOW", (0, 0), (-1, 0), 0.5, RULE), ("LINEBELOW", (0, -1), (-1, -1), 0.5, RULE),
-        ("LEFTPADDING", (0, 0), (-1, -1), 3), ("RIGHTPADDING", (0, 0), (-1, -1), 3),
-        ("TOPPADDING", (0, 0), (-1, -1), 1.5), ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5),
-    ]))
-    totals = Table([
-        ["金额合计 Net total", fmt.money(sign * data.net_total)],
-        ["税额合计 Tax total", fmt.money(sign * data.tax_total)],
-        [f"价税合计 Total ({currency})", fmt.money(gross)],
-    ], colWidths=[120, 100])
-    totals.setStyle(_table_style(font, [
-        ("FONTSIZE", (0, 0), (-1, 1), 8.5),
-        ("FONTSIZE", (0, 2), (-1, 2), 10.5), ("LEADING", (0, 2), (-1, 2), 13),
-        ("TEXTCOLOR", (0, 0), (-1, -1), INK), ("ALIGN", (1, 0), (1, -1), "RIGHT"),
-        ("BACKGROUND", (0, 2), (-1, 2), TOTAL_FILL), ("LINEABOVE", (0, 2), (-1, 2), 0.8, pages.ACCENT),
-        ("LEFTPADDING", (0, 0), (-1, -1), 5), ("RIGHTPADDING", (0, 0), (-1, -1), 5),
-        ("TOPPADDING", (0, 0), (-1, -1), 2), ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
-        ("TOPPADDING", (0, 2), (-1, 2), 4), ("BOTTOMPADDING", (0, 2), (-1, 2), 5),
-    ]))
+    tax_table.setStyle(
+        _table_style(
+            font,
+            [
+                ("FONTSIZE", (0, 0), (-1, -1), 7.5),
+                ("TEXTCOLOR", (0, 0), (-1, 0), MUTED),
+                ("TEXTCOLOR", (0, 1), (-1, -1), INK),
+                ("ALIGN", (1, 0), (-1, -1), "RIGHT"),
+                ("LINEBELOW", (0, 0), (-1, 0), 0.5, RULE),
+                ("LINEBELOW", (0, -1), (-1, -1), 0.5, RULE),
+                ("LEFTPADDING", (0, 0), (-1, -1), 3),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 3),
+                ("TOPPADDING", (0, 0), (-1, -1), 1.5),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5),
+            ],
+        )
+    )
+    totals = Table(
+        [
+            ["金额合计 Net total", fmt.money(sign * data.net_total)],
+            ["税额合计 Tax total", fmt.money(sign * data.tax_total)],
+            [f"价税合计 Total ({currency})", fmt.money(gross)],
+        ],
+        colWidths=[120, 100],
+    )
+    totals.setStyle(
+        _table_style(
+            font,
+            [
+                ("FONTSIZE", (0, 0), (-1, 1), 8.5),
+                ("FONTSIZE", (0, 2), (-1, 2), 10.5),
+                ("LEADING", (0, 2), (-1, 2), 13),
+                ("TEXTCOLOR", (0, 0), (-1, -1), INK),
+                ("ALIGN", (1, 0), (1, -1), "RIGHT"),
+                ("BACKGROUND", (0, 2), (-1, 2), TOTAL_FILL),
+                ("LINEABOVE", (0, 2), (-1, 2), 0.8, pages.ACCENT),
+                ("LEFTPADDING", (0, 0), (-1, -1), 5),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 5),
+                ("TOPPADDING", (0, 0), (-1, -1), 2),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+                ("TOPPADDING", (0, 2), (-1, 2), 4),
+                ("BOTTOMPADDING", (0, 2), (-1, 2), 5),
+            ],
+        )
+    )
     figures = Table([[tax_table, totals]], colWidths=[CONTENT_WIDTH - 225, 225])
-    figures.setStyle(_table_style(font, [("VALIGN", (0, 0), (-1, -1), "TOP"),
-                                         ("LEFTPADDING", (0, 0), (-1, -1), 0),
-                                         ("RIGHTPADDING", (0, 0), (-1, -1), 0)]))
+    figures.setStyle(
+        _table_style(
+            font,
+            [
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+            ],
+        )
+    )
 
     symbol = "¥" if currency == "CNY" else f"{currency} "
     in_figures = f"{'-' if gross < 0 else ''}{symbol}{fmt.money(abs(gross))}"  # -¥3,028.40
-    in_words = Table([[
-        _p("价税合计（大写）\nTotal in words", styles["small"]),
-        _text(f"⊗ {to_chinese_capital(gross)}", styles["words"], CONTENT_WIDTH - 86 - 130 - 12),
-        _text(f"（小写）{in_figures}", styles["right"], 130 - 12),
-    ]], colWidths=[86, CONTENT_WIDTH - 86 - 130, 130])
-    in_words.setStyle(_table_style(font, [
-        ("BOX", (0, 0), (-1, -1), 0.6, pages.ACCENT), ("LINEAFTER", (0, 0), (0, 0), 0.5, RULE),
-        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-        ("TOPPADDING", (0, 0), (-1, -1), 4), ("BOTTOMPADDING", (0, 0), (-1, -1), 5),
-    ]))
+    in_words = Table(
+        [
+            [
+                _p("价税合计（大写）\nTotal in words", styles["small"]),
+                _text(f"⊗ {to_chinese_capital(gross)}", styles["words"], CONTENT_WIDTH - 86 - 130 - 12),
+                _text(f"（小写）{in_figures}", styles["right"], 130 - 12),
+            ]
+        ],
+        colWidths=[86, CONTENT_WIDTH - 86 - 130, 130],
+    )
+    in_words.setStyle(
+        _table_style(
+            font,
+            [
+                ("BOX", (0, 0), (-1, -1), 0.6, pages.ACCENT),
+                ("LINEAFTER", (0, 0), (0, 0), 0.5, RULE),
+                ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+                ("TOPPADDING", (0, 0), (-1, -1), 4),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 5),
+            ],
+        )
+    )
 
     payment: list[Flowable] = []
     if credit:
         credited = data.credited_invoice_number
-        payment.append(_text(f"本红字发票金额从发票 {credited} 的应收款中扣除。 The amount is deducted from "
-                             f"what is owed on invoice {credited}.", styles["note"], CONTENT_WIDTH))
+        payment.append(
+            _text(
+                f"本红字发票金额从发票 {credited} 的应收款中扣除。 The amount is deducted from "
+                f"what is owed on invoice {credited}.",
+                styles["note"],
+                CONTENT_WIDTH,
+            )
+        )
     else:
         days = data.payment_terms_days
-        payment.append(_text(f"付款条件 Payment terms: {days} 天 / {days} days net{_GAP}"
-                             f"到期日 Due date: {fmt.date(data.due_date)}", styles["note"], CONTENT_WIDTH))
-        payment.append(_text(f"付款时请注明发票号 {data.number}。{_GAP[0]}Please quote {data.number} with "
-                             "your payment.", styles["note"], CONTENT_WIDTH))
+        payment.append(
+            _text(
+                f"付款条件 Payment terms: {days} 天 / {days} days net{_GAP}到期日 Due date: {fmt.date(data.due_date)}",
+                styles["note"],
+                CONTENT_WIDTH,
+            )
+        )
+        payment.append(
+            _text(
+                f"付款时请注明发票号 {data.number}。{_GAP[0]}Please quote {data.number} with your payment.",
+                styles["note"],
+                CONTENT_WIDTH,
+            )
+        )
     if data.company.bank_account:
-        payment.append(_text(f"开户行及账号 Bank account: {data.company.bank_account}", styles["note"],
-                             CONTENT_WIDTH))
+        payment.append(_text(f"开户行及账号 Bank account: {data.company.bank_account}", styles["note"], CONTENT_WIDTH))
     if data.company.tax_id:
-        payment.append(_text(f"销售方税号 Seller's tax ID: {data.company.tax_id}", styles["note"],
-                             CONTENT_WIDTH))
+        payment.append(_text(f"销售方税号 Seller's tax ID: {data.company.tax_id}", styles["note"], CONTENT_WIDTH))
 
     story.append(KeepTogether([Spacer(0, 8), figures, Spacer(0, 8), in_words, Spacer(0, 8), *payment]))
     return story

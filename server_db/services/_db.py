@@ -21,8 +21,9 @@ def call(session: Session, function: str, *args: Any) -> Any:
     """SELECT erp.function(args...) with every argument bound, returning the single value."""
     names = [f"a{i}" for i in range(len(args))]
     params = {name: _bindable(arg) for name, arg in zip(names, args, strict=True)}
-    placeholders = ", ".join(f"CAST(:{n} AS jsonb)" if isinstance(a, _Json) else f":{n}"
-                             for n, a in zip(names, args, strict=True))
+    placeholders = ", ".join(
+        f"CAST(:{n} AS jsonb)" if isinstance(a, _Json) else f":{n}" for n, a in zip(names, args, strict=True)
+    )
     return session.execute(text(f"SELECT erp.{function}({placeholders})"), params).scalar()
 
 
@@ -48,8 +49,9 @@ def quantities_json(quantities: Mapping[int, Any] | None, *, label: str) -> _Jso
     cleaned: dict[str, str] = {}
     for line_id, qty in quantities.items():
         validation.record_id(line_id, field="quantities", label=label)
-        number = validation.decimal_value(qty, field="quantities", label="A quantity", places=3,
-                                          minimum=Decimal(0), maximum=validation.MAX_QUANTITY)
+        number = validation.decimal_value(
+            qty, field="quantities", label="A quantity", places=3, minimum=Decimal(0), maximum=validation.MAX_QUANTITY
+        )
         if number > 0:
             cleaned[str(line_id)] = str(number)
     if not cleaned:
@@ -93,8 +95,9 @@ def resolve_product(session: Session, value: Any, *, field: str = "product", pre
         if product is None:
             raise ValidationError(f"{prefix}there is no product #{value}.".capitalize(), field=field)
         return product
-    raw = validation.text_value(value, field=field, label=f"{prefix}the product".capitalize(), max_length=64,
-                                required=True)
+    raw = validation.text_value(
+        value, field=field, label=f"{prefix}the product".capitalize(), max_length=64, required=True
+    )
     try:
         sku = validation.sku(raw, field=field)
     except ValidationError:

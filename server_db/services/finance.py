@@ -44,8 +44,15 @@ def delete_draft_invoice(session: Session, invoice_id: int) -> Changes:
     return changes_of_this_transaction(session, id=invoice_id)
 
 
-def record_payment(session: Session, invoice_id: int, *, amount: Any, paid_on: dt.date | str | None = None,
-                   method: str = "bank_transfer", reference: str = "") -> Changes:
+def record_payment(
+    session: Session,
+    invoice_id: int,
+    *,
+    amount: Any,
+    paid_on: dt.date | str | None = None,
+    method: str = "bank_transfer",
+    reference: str = "",
+) -> Changes:
     """Record a full or partial payment of a posted invoice. `id` is the payment."""
     validation.record_id(invoice_id, label="The invoice")
     value = validation.money(amount, field="amount", label="The amount", positive=True)
@@ -57,8 +64,9 @@ def record_payment(session: Session, invoice_id: int, *, amount: Any, paid_on: d
     return changes_of_this_transaction(session, id=payment_id)
 
 
-def create_credit_note(session: Session, invoice_id: int, *, reason: str,
-                       quantities: Mapping[int, Any] | None = None) -> Changes:
+def create_credit_note(
+    session: Session, invoice_id: int, *, reason: str, quantities: Mapping[int, Any] | None = None
+) -> Changes:
     """Correct a posted invoice: `quantities` maps invoice line id to quantity credited; None credits it all.
     The credited quantities can be invoiced again. `id` is the credit note."""
     validation.record_id(invoice_id, label="The invoice")

@@ -20,8 +20,17 @@ from server_db.errors import ConcurrentChange, ValidationError
 from server_db.models import BomLine, Company, Customer, Product, Supplier, Warehouse, WorkCentre
 from server_db.services._db import get, resolve_product, resolve_supplier
 
-_TEXT_LIMITS = {"name": 200, "address": 500, "delivery_address": 500, "contact": 100, "phone": 50, "email": 200,
-                "unit": 16, "bank_account": 100, "currency": 3}
+_TEXT_LIMITS = {
+    "name": 200,
+    "address": 500,
+    "delivery_address": 500,
+    "contact": 100,
+    "phone": 50,
+    "email": 200,
+    "unit": 16,
+    "bank_account": 100,
+    "currency": 3,
+}
 
 
 def _texts(values: dict[str, Any]) -> dict[str, Any]:
@@ -29,8 +38,13 @@ def _texts(values: dict[str, Any]) -> dict[str, Any]:
     for key, value in values.items():
         if key in _TEXT_LIMITS:
             cleaned[key] = validation.text_value(
-                value, field=key, label=f"The {key.replace('_', ' ')}", max_length=_TEXT_LIMITS[key],
-                required=key in ("name", "unit"), multiline=key.endswith("address"))
+                value,
+                field=key,
+                label=f"The {key.replace('_', ' ')}",
+                max_length=_TEXT_LIMITS[key],
+                required=key in ("name", "unit"),
+                multiline=key.endswith("address"),
+            )
         else:
             cleaned[key] = value
     return cleaned
@@ -44,10 +58,12 @@ def _customer_values(values: dict[str, Any]) -> dict[str, Any]:
         values["tax_id"] = validation.uscc(values["tax_id"])
     if "payment_terms_days" in values:
         values["payment_terms_days"] = validation.whole_number(
-            values["payment_terms_days"], field="payment_terms_days", label="The payment terms", maximum=365)
+            values["payment_terms_days"], field="payment_terms_days", label="The payment terms", maximum=365
+        )
     if "credit_limit" in values and values["credit_limit"] not in (None, ""):
-        values["credit_limit"] = validation.money(values["credit_limit"], field="credit_limit",
-                                                  label="The credit limit")
+        values["credit_limit"] = validation.money(
+            values["credit_limit"], field="credit_limit", label="The credit limit"
+        )
     elif "credit_limit" in values:
         values["credit_limit"] = None
     return values
@@ -75,8 +91,9 @@ def create_supplier(session: Session, **values: Any) -> Changes:
     if "tax_id" in values:
         values["tax_id"] = validation.uscc(values["tax_id"])
     if "lead_time_days" in values:
-        values["lead_time_days"] = validation.whole_number(values["lead_time_days"], field="lead_time_days",
-                                                           label="The lead time", maximum=365)
+        values["lead_time_days"] = validation.whole_number(
+            values["lead_time_days"], field="lead_time_days", label="The lead time", maximum=365
+        )
     supplier = Supplier(**values)
     session.add(supplier)
     session.flush()
@@ -91,9 +108,14 @@ def create_warehouse(session: Session, *, code: str, name: str, address: str = "
 
 
 def create_work_centre(session: Session, *, code: str, name: str, daily_capacity_hours: Any) -> Changes:
-    capacity = validation.decimal_value(daily_capacity_hours, field="daily_capacity_hours",
-                                        label="The daily capacity", places=2, maximum=Decimal(480),
-                                        positive=True)
+    capacity = validation.decimal_value(
+        daily_capacity_hours,
+        field="daily_capacity_hours",
+        label="The daily capacity",
+        places=2,
+        maximum=Decimal(480),
+        positive=True,
+    )
     centre = WorkCentre(code=validation.code(code), daily_capacity_hours=capacity, **_texts({"name": name}))
     session.add(centre)
     session.flush()
@@ -112,18 +134,27 @@ def _product_values(session: Session, values: dict[str, Any]) -> dict[str, Any]:
     if "tax_rate" in values:
         values["tax_rate"] = validation.rate(values["tax_rate"], field="tax_rate", label="The tax rate")
     if "lead_time_days" in values:
-        values["lead_time_days"] = validation.whole_number(values["lead_time_days"], field="lead_time_days",
-                                                           label="The lead time", maximum=365)
+        values["lead_time_days"] = validation.whole_number(
+            values["lead_time_days"], field="lead_time_days", label="The lead time", maximum=365
+        )
     if "reorder_point" in values:
-        values["reorder_point"] = validation.decimal_value(values["reorder_point"], field="reorder_point",
-                                                           label="The reorder point", places=3,
-                                                           minimum=Decimal(0),
-                                                           maximum=validation.MAX_QUANTITY)
+        values["reorder_point"] = validation.decimal_value(
+            values["reorder_point"],
+            field="reorder_point",
+            label="The reorder point",
+            places=3,
+            minimum=Decimal(0),
+            maximum=validation.MAX_QUANTITY,
+        )
     if "hours_per_unit" in values:
-        values["hours_per_unit"] = validation.decimal_value(values["hours_per_unit"], field="hours_per_unit",
-                                                            label="The hours per unit", places=3,
-                                                            minimum=Decimal(0),
-                                                            maximum=Decimal(99999))
+        values["hours_per_unit"] = validation.decimal_value(
+            values["hours_per_unit"],
+            field="hours_per_unit",
+            label="The hours per unit",
+            places=3,
+            minimum=Decimal(0),
+            maximum=Decimal(99999),
+        )
     if values.get("default_supplier") is not None:
         values["default_supplier_id"] = resolve_supplier(session, values.pop("default_supplier")).id
     values.pop("default_supplier", None)
@@ -171,11 +202,18 @@ def set_bill_of_materials(session: Session, product_id: int, bom: Sequence[tuple
         if item.id in seen:
             raise ValidationError(f"{item.sku} is listed twice in the bill of materials.", field=f"bom[{number}]")
         if item.id == product.id or product.id in _components_below(session, item.id):
-            raise ValidationError(f"{item.sku} contains {product.sku}; a product cannot contain itself.",
-                                  field=f"bom[{number}]")
+            raise ValidationError(
+                f"{item.sku} contains {product.sku}; a product cannot contain itself.", field=f"bom[{number}]"
+            )
         seen.add(item.id)
-        lines.append(BomLine(component_id=item.id, quantity=validation.quantity(
-            qty, field=f"bom[{number}].quantity", label=f"Component {number}: the quantity")))
+        lines.append(
+            BomLine(
+                component_id=item.id,
+                quantity=validation.quantity(
+                    qty, field=f"bom[{number}].quantity", label=f"Component {number}: the quantity"
+                ),
+            )
+        )
     product.bom.clear()
     session.flush()
     product.bom.extend(lines)

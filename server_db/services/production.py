@@ -95,7 +95,8 @@ def plan_schedule(orders: list[OrderToSchedule], capacity: dict[int, Decimal], t
 def schedule_production(session: Session, *, today: dt.date | None = None) -> Changes:
     """Plan every released and started order on its work centre and save the plan."""
     today = today or current_date(session)
-    rows = session.execute(text("""
+    rows = session.execute(
+        text("""
         SELECT m.id, m.work_centre_id, m.remaining_hours, m.due_date, m.state = 'in_progress',
                coalesce((SELECT max(CASE
                             WHEN c.quantity - c.qty_consumed <= coalesce(r.quantity, 0) THEN CAST(:today AS date)
@@ -105,7 +106,8 @@ def schedule_production(session: Session, *, today: dt.date | None = None) -> Ch
                                   WHERE pol.product_id = c.product_id AND po.state IN ('sent', 'partially_received')
                                     AND pol.qty_received < pol.quantity),
                                 (SELECT max(cm.planned_end) + 1 FROM erp.production_orders cm
-                                  WHERE cm.parent_component_id = c.id AND cm.state IN ('planned', 'released', 'in_progress')),
+                                  WHERE cm.parent_component_id = c.id
+                                    AND cm.state IN ('planned', 'released', 'in_progress')),
                                 CAST(:today AS date) + erp.buy_lead_time(c.product_id))
                           END)
                    FROM erp.production_components c
@@ -113,13 +115,27 @@ def schedule_production(session: Session, *, today: dt.date | None = None) -> Ch
                   WHERE c.production_order_id = m.id), CAST(:today AS date)) AS ready
           FROM erp.production_orders m
          WHERE m.state IN ('released', 'in_progress')
-    """), {"today": today}).all()
-    capacity = {wc: cap for wc, cap in session.execute(
-        text("SELECT id, daily_capacity_hours FROM erp.work_centres")).all()}
-    orders = [OrderToSchedule(id=r[0], work_centre_id=r[1], remaining_hours=r[2], due_date=r[3],
-                              in_progress=r[4], ready_date=r[5]) for r in rows]
+    """),
+        {"today": today},
+    ).all()
+    capacity = {
+        wc: cap for wc, cap in session.execute(text("SELECT id, daily_capacity_hours FROM erp.work_centres")).all()
+    }
+    orders = [
+        OrderToSchedule(
+            id=r[0], work_centre_id=r[1], remaining_hours=r[2], due_date=r[3], in_progress=r[4], ready_date=r[5]
+        )
+        for r in rows
+    ]
     plan = plan_schedule(orders, capacity, today)
-    payload = [{"id": p.id, "start": p.start.isoformat(), "end": p.end.isoformat(),
-                "days": [[d.isoformat(), str(h)] for d, h in p.days]} for p in plan]
+    payload = [
+        {
+            "id": p.id,
+            "start": p.start.isoformat(),
+            "end": p.end.isoformat(),
+            "days": [[d.isoformat(), str(h)] for d, h in p.days],
+        }
+        for p in plan
+    ]
     call(session, "apply_production_schedule", as_json(payload))
     return changes_of_this_transaction(session)

@@ -53,9 +53,17 @@ class HeaderInput:
     warehouse: str | int | None = None
 
 
-def create_order(session: Session, *, customer: str | int, lines: Sequence[LineInput | dict] = (),
-                 requested_date: dt.date | str | None = None, delivery_address: str = "",
-                 customer_reference: str = "", notes: str = "", warehouse: str | int | None = None) -> Changes:
+def create_order(
+    session: Session,
+    *,
+    customer: str | int,
+    lines: Sequence[LineInput | dict] = (),
+    requested_date: dt.date | str | None = None,
+    delivery_address: str = "",
+    customer_reference: str = "",
+    notes: str = "",
+    warehouse: str | int | None = None,
+) -> Changes:
     """A new draft order. Returns its Changes with `id` set to the order."""
     header = HeaderInput(customer, requested_date, delivery_address, customer_reference, notes, warehouse)
     values = _header_values(session, header)
@@ -66,8 +74,14 @@ def create_order(session: Session, *, customer: str | int, lines: Sequence[LineI
     return changes_of_this_transaction(session, id=order.id)
 
 
-def update_order(session: Session, order_id: int, *, expected_version: int, header: HeaderInput | None = None,
-                 lines: Sequence[LineInput | dict] | None = None) -> Changes:
+def update_order(
+    session: Session,
+    order_id: int,
+    *,
+    expected_version: int,
+    header: HeaderInput | None = None,
+    lines: Sequence[LineInput | dict] | None = None,
+) -> Changes:
     """Save edits to a draft: the header, and (if given) the lines, which replace the old ones.
     Refused if someone else saved the order since `expected_version` was read."""
     order = _draft(session, order_id, expected_version)
@@ -102,6 +116,9 @@ def confirm_order(session: Session, order_id: int, *, expected_version: int | No
     """Confirm a draft: credit check, reserve what is available, raise purchase requests and production
     orders for the rest, and promise a ship date. All or nothing."""
     validation.record_id(order_id, label="The sales order")
+    if expected_version is not None:
+        expected_version = validation.whole_number(expected_version, field="version", label="The version",
+                                                   minimum=1, maximum=2**31 - 1)
     call(session, "confirm_sales_order", order_id, expected_version)
     return changes_of_this_transaction(session, id=order_id)
 
@@ -145,12 +162,17 @@ def _header_values(session: Session, header: HeaderInput) -> dict[str, Any]:
         "customer_id": customer.id,
         "warehouse_id": warehouse.id,
         "requested_date": requested,
-        "delivery_address": validation.text_value(header.delivery_address, field="delivery_address",
-                                                  label="The delivery address", max_length=500, multiline=True),
-        "customer_reference": validation.text_value(header.customer_reference, field="customer_reference",
-                                                    label="The customer reference", max_length=100),
-        "notes": validation.text_value(header.notes, field="notes", label="The notes", max_length=4000,
-                                       multiline=True),
+        "delivery_address": validation.text_value(
+            header.delivery_address,
+            field="delivery_address",
+            label="The delivery address",
+            max_length=500,
+            multiline=True,
+        ),
+        "customer_reference": validation.text_value(
+            header.customer_reference, field="customer_reference", label="The customer reference", max_length=100
+        ),
+        "notes": validation.text_value(header.notes, field="notes", label="The notes", max_length=4000, multiline=True),
     }
 
 
@@ -166,12 +188,20 @@ def _lines(session: Session, lines: Sequence[LineInput | dict]) -> list[SalesOrd
         if not product.active:
             raise ValidationError(f"{prefix}product {product.sku} is no longer sold.", field=f"{field}.product")
         qty = validation.quantity(line.quantity, field=f"{field}.quantity", label=f"{prefix}the quantity")
-        price = product.price if line.unit_price in (None, "") else validation.money(
-            line.unit_price, field=f"{field}.unit_price", label=f"{prefix}the price")
-        discount = validation.percent(line.discount_pct or 0, field=f"{field}.discount_pct",
-                                      label=f"{prefix}the discount")
-        reason = validation.text_value(line.below_cost_reason, field=f"{field}.below_cost_reason",
-                                       label=f"{prefix}the reason", max_length=500) or None
+        price = (
+            product.price
+            if line.unit_price in (None, "")
+            else validation.money(line.unit_price, field=f"{field}.unit_price", label=f"{prefix}the price")
+        )
+        discount = validation.percent(
+            line.discount_pct or 0, field=f"{field}.discount_pct", label=f"{prefix}the discount"
+        )
+        reason = (
+            validation.text_value(
+                line.below_cost_reason, field=f"{field}.below_cost_reason", label=f"{prefix}the reason", max_length=500
+            )
+            or None
+        )
         net_unit = (price * (100 - discount) / 100).quantize(Decimal("0.01"))
         if net_unit < product.cost and not reason:
             raise ValidationError(
@@ -179,17 +209,20 @@ def _lines(session: Session, lines: Sequence[LineInput | dict]) -> list[SalesOrd
                 "give a reason to sell below cost.",
                 field=f"{field}.below_cost_reason",
             )
-        result.append(SalesOrderLine(
-            line_no=number,
-            product_id=product.id,
-            description=validation.text_value(line.description, field=f"{field}.description",
-                                              label=f"{prefix}the description", max_length=500),
-            quantity=qty,
-            unit_price=price,
-            discount_pct=discount,
-            tax_rate=product.tax_rate,
-            below_cost_reason=reason,
-        ))
+        result.append(
+            SalesOrderLine(
+                line_no=number,
+                product_id=product.id,
+                description=validation.text_value(
+                    line.description, field=f"{field}.description", label=f"{prefix}the description", max_length=500
+                ),
+                quantity=qty,
+                unit_price=price,
+                discount_pct=discount,
+                tax_rate=product.tax_rate,
+                below_cost_reason=reason,
+            )
+        )
     return result
 
 

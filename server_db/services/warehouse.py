@@ -41,8 +41,9 @@ def cancel_delivery_note(session: Session, note_id: int) -> Changes:
     return changes_of_this_transaction(session, id=note_id)
 
 
-def adjust_stock(session: Session, product: str | int, *, quantity: Any, reason: str,
-                 warehouse: str | int | None = None) -> Changes:
+def adjust_stock(
+    session: Session, product: str | int, *, quantity: Any, reason: str, warehouse: str | int | None = None
+) -> Changes:
     """Add (positive) or remove (negative) stock after a count, damage or find. Reserved stock cannot be
     removed; added stock goes to waiting orders first."""
     item = resolve_product(session, product)

@@ -42,13 +42,21 @@ class Clients:
     def login(self, department: str) -> str:
         login = f"{self.prefix}_{department}"
         if not self.world.db.run(lambda s: any(u["login"] == login for u in security.list_users(s))):
-            self.world.db.run(security.create_user, login=login, department=department, password=PASSWORD,
-                              full_name=f"{department.capitalize()} Clerk")
+            self.world.db.run(
+                security.create_user,
+                login=login,
+                department=department,
+                password=PASSWORD,
+                full_name=f"{department.capitalize()} Clerk",
+            )
         return login
 
     def url(self, department: str) -> str:
-        return make_url(self.db_url)._replace(username=self.login(department), password=PASSWORD).render_as_string(
-            hide_password=False)
+        return (
+            make_url(self.db_url)
+            ._replace(username=self.login(department), password=PASSWORD)
+            .render_as_string(hide_password=False)
+        )
 
     def open(self, department: str) -> ClientContext:
         database = Database(self.url(department), pool_size=2)

@@ -29,8 +29,13 @@ def unique_login(tag: str = "n") -> str:
 
 def connect(db_url: str, login: str, password: str) -> psycopg2.extensions.connection:
     url = make_url(db_url)
-    conn = psycopg2.connect(host=url.host or url.query.get("host"), port=url.port or url.query.get("port"),
-                            dbname=url.database, user=login, password=password)
+    conn = psycopg2.connect(
+        host=url.host or url.query.get("host"),
+        port=url.port or url.query.get("port"),
+        dbname=url.database,
+        user=login,
+        password=password,
+    )
     conn.autocommit = True
     return conn
 
@@ -101,8 +106,7 @@ def test_an_admin_adds_a_user_who_can_then_log_in(qtbot, clients: Clients, db_ur
     assert dialog.windowTitle() == "Add user"
     login = unique_login()
     qtbot.keyClicks(dialog.login, login)
-    fill(dialog, full_name="李安娜 Anna Li", department="warehouse", password=NEW_PASSWORD,
-         repeat=NEW_PASSWORD)
+    fill(dialog, full_name="李安娜 Anna Li", department="warehouse", password=NEW_PASSWORD, repeat=NEW_PASSWORD)
     qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
     wait_closed(qtbot, dialog)
 
@@ -120,12 +124,16 @@ def test_an_admin_adds_a_user_who_can_then_log_in(qtbot, clients: Clients, db_ur
     assert (identity.login, identity.department, identity.full_name) == (login, "warehouse", "李安娜 Anna Li")
 
 
-@pytest.mark.parametrize(("password", "repeat", "message", "field"), [
-    ("abc", "abc", "A password needs at least 6 characters.", "password"),
-    ("long-enough-1", "long-enough-2", "The two passwords differ; type the same password twice.", "repeat"),
-])
+@pytest.mark.parametrize(
+    ("password", "repeat", "message", "field"),
+    [
+        ("abc", "abc", "A password needs at least 6 characters.", "password"),
+        ("long-enough-1", "long-enough-2", "The two passwords differ; type the same password twice.", "repeat"),
+    ],
+)
 def test_a_bad_password_is_explained_in_the_dialog_and_creates_nothing(
-        qtbot, clients: Clients, world: World, password: str, repeat: str, message: str, field: str) -> None:
+    qtbot, clients: Clients, world: World, password: str, repeat: str, message: str, field: str
+) -> None:
     window = open_admin(qtbot, clients)
     dialog = window.add_user()
     login = unique_login()
@@ -166,8 +174,10 @@ def test_disabling_a_user_ends_their_open_session_at_once(qtbot, clients: Client
 
     declined = answer_next_question(qtbot, QMessageBox.StandardButton.No)
     window.disable_action.trigger()
-    assert declined == [f"Disable {victim} (Sales Clerk)? Their open sessions end at once, and they "
-                        "cannot log in until you enable them again."]
+    assert declined == [
+        f"Disable {victim} (Sales Clerk)? Their open sessions end at once, and they "
+        "cannot log in until you enable them again."
+    ]
     with session.cursor() as cursor:  # "No" changed nothing
         cursor.execute("SELECT 1")
 
@@ -261,8 +271,7 @@ def test_a_clerk_sees_no_user_actions(qtbot, clients: Clients, department: str) 
     assert window.change_department() is None
 
 
-def test_a_supervisor_reads_users_and_the_audit_but_changes_nothing(qtbot, clients: Clients,
-                                                                   world: World) -> None:
+def test_a_supervisor_reads_users_and_the_audit_but_changes_nothing(qtbot, clients: Clients, world: World) -> None:
     world.confirmed_order([("BUY-A", 1)])
     window = open_admin(qtbot, clients, "supervisor")
     assert all(getattr(window, name) is None for name in USER_ACTIONS)
@@ -283,13 +292,14 @@ def test_the_audit_tab_shows_recent_rows_and_filters_them(qtbot, clients: Client
     assert any("Sales order" in text and "state: draft → confirmed" in text for text in texts)
 
     window.audit_table.setCurrentIndex(window.audit_table.findData("sales_orders"))
-    qtbot.waitUntil(lambda: window.audit_view.texts() and all(
-        " | Sales order | " in text for text in window.audit_view.texts()), timeout=10000)
+    qtbot.waitUntil(
+        lambda: window.audit_view.texts() and all(" | Sales order | " in text for text in window.audit_view.texts()),
+        timeout=10000,
+    )
     actor = world.db.run(security.current_login)
     qtbot.waitUntil(lambda: window.audit_actor.findData(actor) >= 0, timeout=10000)
     window.audit_actor.setCurrentIndex(window.audit_actor.findData(actor))
-    qtbot.waitUntil(lambda: all(f" | {actor} | " in text for text in window.audit_view.texts()),
-                    timeout=10000)
+    qtbot.waitUntil(lambda: all(f" | {actor} | " in text for text in window.audit_view.texts()), timeout=10000)
 
     window.activateWindow()
     qtbot.waitUntil(window.isActiveWindow, timeout=3000)
@@ -348,8 +358,9 @@ def test_a_row_of_the_trail_opens_its_orders_history(qtbot, clients: Clients, wo
     window = open_admin(qtbot, clients)
     window.tabs.setCurrentIndex(1)
     rows = window.audit_view.table.source
-    target = next(rows.record(r)["id"] for r in range(rows.rowCount())
-                  if rows.record(r)["table_name"] == "sales_order_lines")
+    target = next(
+        rows.record(r)["id"] for r in range(rows.rowCount()) if rows.record(r)["table_name"] == "sales_order_lines"
+    )
     window.audit_view.table.select_id(target)
     qtbot.keyClick(window.audit_view.table, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: bool(window.audit_dialogs) and window.audit_dialogs[-1].loaded, timeout=10000)
@@ -372,8 +383,7 @@ def test_order_audit_follows_the_order_through_every_document(world: World) -> N
     assert {"sales_orders", "sales_order_lines", "reservations", "purchase_requests"} <= tables
     other_rows = {r["id"] for r in world.db.run(audit.order_audit, other)}
     assert not other_rows & {r["id"] for r in rows}
-    states = [r["changes"]["state"] for r in rows
-              if r["table_name"] == "sales_orders" and "state" in r["changes"]]
+    states = [r["changes"]["state"] for r in rows if r["table_name"] == "sales_orders" and "state" in r["changes"]]
     assert states[0] == ["draft", "confirmed"] and states[-1][1] == "cancelled"
     for row in rows:
         if row["action"] == "update":
@@ -381,7 +391,8 @@ def test_order_audit_follows_the_order_through_every_document(world: World) -> N
         else:
             assert row["changes"] == {}
     assert describe(next(r for r in rows if r["changes"].get("state") == ["draft", "confirmed"])).startswith(
-        "state: draft → confirmed")
+        "state: draft → confirmed"
+    )
 
 
 def test_order_audit_includes_invoices_and_payments(world: World) -> None:

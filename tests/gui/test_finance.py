@@ -45,8 +45,9 @@ def press(qtbot, window: FinanceWindow, key: Qt.Key, modifiers: Qt.KeyboardModif
 def type_text(widget, text: str) -> None:
     """Typing that works for Chinese too: one key event carrying the whole text."""
     widget.setFocus()
-    QApplication.sendEvent(widget, QKeyEvent(QKeyEvent.Type.KeyPress, Qt.Key.Key_unknown,
-                                             Qt.KeyboardModifier.NoModifier, text))
+    QApplication.sendEvent(
+        widget, QKeyEvent(QKeyEvent.Type.KeyPress, Qt.Key.Key_unknown, Qt.KeyboardModifier.NoModifier, text)
+    )
 
 
 def shipped_order(world: World, quantity: int = 10) -> int:
@@ -79,8 +80,7 @@ def pay(qtbot, dialog: PaymentDialog, amount: str | None = None, reference: str 
     qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
 
 
-def test_a_shipped_order_is_invoiced_paid_in_two_parts_and_closes(world: World, clients, qtbot,
-                                                                   monkeypatch) -> None:
+def test_a_shipped_order_is_invoiced_paid_in_two_parts_and_closes(world: World, clients, qtbot, monkeypatch) -> None:
     monkeypatch.setitem(sys.modules, "erp_desktop.printing", None)  # no printing module: said so
     window = open_finance(clients, qtbot)
     assert window.to_invoice.table.source.rowCount() == 0
@@ -135,8 +135,7 @@ def test_a_shipped_order_is_invoiced_paid_in_two_parts_and_closes(world: World, 
     assert not window.payment_action.isEnabled()  # nothing left to pay
 
 
-def test_an_overpayment_is_refused_in_the_dialog_and_nothing_is_recorded(world: World, clients,
-                                                                         qtbot) -> None:
+def test_an_overpayment_is_refused_in_the_dialog_and_nothing_is_recorded(world: World, clients, qtbot) -> None:
     order = shipped_order(world)
     invoice_id = world.invoice(order)
     window = open_finance(clients, qtbot)
@@ -176,6 +175,7 @@ def test_a_credit_note_credits_the_whole_invoice_after_a_reason(world: World, cl
                 return
             type_text(dialog.findChild(QPlainTextEdit, "reason"), text)
             dialog.accept()
+
         QTimer.singleShot(0, fill)
 
     give_reason("货物损坏 damaged in transit")
@@ -192,8 +192,7 @@ def test_a_credit_note_credits_the_whole_invoice_after_a_reason(world: World, cl
     assert world.state(order) == "shipped"
 
 
-def test_print_calls_the_print_preview_with_the_selected_invoices(world: World, clients, qtbot,
-                                                                  monkeypatch) -> None:
+def test_print_calls_the_print_preview_with_the_selected_invoices(world: World, clients, qtbot, monkeypatch) -> None:
     calls = []
     module = types.ModuleType("erp_desktop.printing")
     module.open_print_preview = lambda parent, context, kind, ids: calls.append((parent, context, kind, ids))
@@ -212,19 +211,27 @@ def test_print_calls_the_print_preview_with_the_selected_invoices(world: World, 
     assert sorted(ids) == sorted([first, second])
 
 
-def test_finance_sees_only_its_own_actions_and_models_pass_the_tester(world: World, clients, qtbot,
-                                                                      qtmodeltester) -> None:
+def test_finance_sees_only_its_own_actions_and_models_pass_the_tester(
+    world: World, clients, qtbot, qtmodeltester
+) -> None:
     world.invoice(shipped_order(world))
     shipped_order(world, 4)
     window = open_finance(clients, qtbot)
     names = {a.text().replace("&", "") for a in window.toolbar.actions()}
-    assert names == {"Invoice", "Record payment…", "Credit note…", "Print…"}
+    assert names == {"Invoice", "Record payment…", "Credit note…", "Print…", "Print unprinted"}
     assert not names & {"New order", "Confirm", "Pick", "Ship", "Receive", "Release"}
-    counts = lambda: (window.invoices.table.source.rowCount(),  # noqa: E731
-                      window.to_invoice.table.source.rowCount(), window.ageing.source.rowCount())
+    counts = lambda: (  # noqa: E731
+        window.invoices.table.source.rowCount(),
+        window.to_invoice.table.source.rowCount(),
+        window.ageing.source.rowCount(),
+    )
     qtbot.waitUntil(lambda: counts() == (1, 1, 1), timeout=10000)
-    for model in (window.invoices.table.source, window.invoices.table.proxy, window.to_invoice.table.source,
-                  window.ageing.source):
+    for model in (
+        window.invoices.table.source,
+        window.invoices.table.proxy,
+        window.to_invoice.table.source,
+        window.ageing.source,
+    ):
         qtmodeltester.check(model)
 
 
@@ -237,28 +244,39 @@ def test_screenshot(world: World, clients, qtbot) -> None:
     world.stock("BUY-A", 400)
     world.stock("BUY-B", 200)
     invoices = []
-    for customer, lines in (("CN", [("BUY-A", 40), ("BUY-B", 10)]), ("SH", [("BUY-A", 25)]),
-                            ("ACME", [("BUY-B", 60), ("BUY-A", 12)]), ("GZ", [("BUY-A", 8)]),
-                            ("SH", [("BUY-B", 15)]), ("CN", [("BUY-A", 30)])):
+    for customer, lines in (
+        ("CN", [("BUY-A", 40), ("BUY-B", 10)]),
+        ("SH", [("BUY-A", 25)]),
+        ("ACME", [("BUY-B", 60), ("BUY-A", 12)]),
+        ("GZ", [("BUY-A", 8)]),
+        ("SH", [("BUY-B", 15)]),
+        ("CN", [("BUY-A", 30)]),
+    ):
         order = world.confirmed_order(lines, customer=customer)
         world.ship_all(order)
         invoices.append(world.invoice(order))
     db.run(finance.record_payment, invoices[0], amount="300.00", reference="招商银行 0001")
     db.run(finance.record_payment, invoices[3], amount="90.40", method="cash")
     db.run(finance.create_credit_note, invoices[4], reason="价格调整 price correction")
-    waiting = [world.confirmed_order([("BUY-A", 20)], customer="GZ"),
-               world.confirmed_order([("BUY-B", 5), ("BUY-A", 5)], customer="ACME")]
+    waiting = [
+        world.confirmed_order([("BUY-A", 20)], customer="GZ"),
+        world.confirmed_order([("BUY-B", 5), ("BUY-A", 5)], customer="ACME"),
+    ]
     for order in waiting:
         world.ship_all(order)
     partly = world.confirmed_order([("BUY-A", 60)], customer="SH")
     line = world.lines(partly)["BUY-A"]["line_id"]
     db.run(warehouse.ship_order, partly, quantities={line: 35})
+
     # an invoice from two months ago, unpaid: posted invoices are immutable, so only a superuser with the
     # rules switched off can backdate one (the screenshot should show what overdue looks like)
     def backdate(session) -> None:
         session.execute(text("SET LOCAL session_replication_role = replica"))
-        session.execute(text("UPDATE erp.invoices SET invoice_date = invoice_date - 75, "
-                             "due_date = due_date - 75 WHERE id = :id"), {"id": invoices[5]})
+        session.execute(
+            text("UPDATE erp.invoices SET invoice_date = invoice_date - 75, due_date = due_date - 75 WHERE id = :id"),
+            {"id": invoices[5]},
+        )
+
     db.run(backdate)
     window = open_finance(clients, qtbot)
     window.resize(1280, 760)

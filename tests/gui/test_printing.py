@@ -69,8 +69,9 @@ def wait_ready(qtbot, dialog: PrintPreviewDialog) -> PrintPreviewDialog:
 def pdf_text(pdf: bytes, tmp_path: Path) -> str:
     path = tmp_path / "read.pdf"
     path.write_bytes(pdf)
-    return subprocess.run(["pdftotext", "-enc", "UTF-8", str(path), "-"], capture_output=True, check=True,
-                          text=True).stdout
+    return subprocess.run(
+        ["pdftotext", "-enc", "UTF-8", str(path), "-"], capture_output=True, check=True, text=True
+    ).stdout
 
 
 def pdf_info(path: Path) -> dict[str, str]:
@@ -95,8 +96,9 @@ def painted(dialog: PrintPreviewDialog) -> bool:
 # -- the preview ----------------------------------------------------------------------------------------
 
 
-def test_invoice_preview_shows_the_posted_invoice_and_counts_the_print(world: World, clients, qtbot,
-                                                                       tmp_path: Path) -> None:
+def test_invoice_preview_shows_the_posted_invoice_and_counts_the_print(
+    world: World, clients, qtbot, tmp_path: Path
+) -> None:
     [invoice_id] = posted_invoices(world, 1)
     number = invoice_rows(world, [invoice_id])[invoice_id]["number"]
     window = open_finance(clients, qtbot)
@@ -117,8 +119,7 @@ def test_invoice_preview_shows_the_posted_invoice_and_counts_the_print(world: Wo
     assert invoice_rows(world, [invoice_id])[invoice_id]["print_count"] == 1
 
 
-def test_a_second_preview_of_the_same_invoice_is_marked_copy(world: World, clients, qtbot,
-                                                             tmp_path: Path) -> None:
+def test_a_second_preview_of_the_same_invoice_is_marked_copy(world: World, clients, qtbot, tmp_path: Path) -> None:
     [invoice_id] = posted_invoices(world, 1)
     window = open_finance(clients, qtbot)
     first = wait_ready(qtbot, open_print_preview(window, window.context, "invoice", [invoice_id]))
@@ -201,8 +202,7 @@ def test_saving_to_a_folder_that_is_gone_says_so(world: World, clients, qtbot, t
     assert dialog.message.text == "The file could not be written: No such file or directory."
 
 
-def test_printing_paints_one_page_per_sheet_without_blocking(world: World, clients, qtbot,
-                                                            tmp_path: Path) -> None:
+def test_printing_paints_one_page_per_sheet_without_blocking(world: World, clients, qtbot, tmp_path: Path) -> None:
     ids = posted_invoices(world, 3)
     window = open_finance(clients, qtbot)
     dialog = wait_ready(qtbot, open_print_preview(window, window.context, "invoice", ids))
@@ -246,7 +246,8 @@ def test_print_button_opens_the_print_dialog(world: World, clients, qtbot) -> No
 
 
 def test_batch_printing_of_every_unprinted_invoice_shows_progress_and_opens_the_preview(
-        world: World, clients, qtbot, tmp_path: Path) -> None:
+    world: World, clients, qtbot, tmp_path: Path
+) -> None:
     printed_before, *ids = posted_invoices(world, 4)
     world.db.run(documents.print_documents, [("invoice", printed_before)])
     numbers = {row["id"]: row["number"] for row in invoice_rows(world, ids).values()}
@@ -272,8 +273,9 @@ def test_batch_printing_of_every_unprinted_invoice_shows_progress_and_opens_the_
     assert [rows[i]["print_count"] for i in [printed_before, *ids]] == [1, 1, 1, 1]
 
 
-def test_cancelling_a_batch_half_way_records_no_print(world: World, clients, qtbot,
-                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cancelling_a_batch_half_way_records_no_print(
+    world: World, clients, qtbot, monkeypatch: pytest.MonkeyPatch
+) -> None:
     ids = posted_invoices(world, 4)
     numbers = [invoice_rows(world, ids)[i]["number"] for i in ids]
     # hold the worker at the third document until the person has pressed Cancel, so "half-way" is exact
@@ -286,6 +288,7 @@ def test_cancelling_a_batch_half_way_records_no_print(world: World, clients, qtb
                 reached.set()
                 go_on.wait(10)
             progress(done, total, number)
+
         return real(session, requests, progress=gated)
 
     monkeypatch.setattr(documents, "print_documents", held)
@@ -318,8 +321,7 @@ def test_a_batch_with_nothing_to_print_says_so(world: World, clients, qtbot) -> 
 # -- refusals -------------------------------------------------------------------------------------------
 
 
-def test_a_warehouse_clerk_asking_for_an_invoice_is_told_who_prints_them(world: World, clients,
-                                                                         qtbot) -> None:
+def test_a_warehouse_clerk_asking_for_an_invoice_is_told_who_prints_them(world: World, clients, qtbot) -> None:
     [invoice_id] = posted_invoices(world, 1)
     parent = QWidget()
     qtbot.addWidget(parent)

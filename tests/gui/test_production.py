@@ -37,6 +37,7 @@ def open_production(clients, qtbot) -> ProductionWindow:
 
 def answer_next_question(button: QMessageBox.StandardButton = QMessageBox.StandardButton.Yes) -> None:
     """Click a button of the message box the next action opens with exec()."""
+
     def click() -> None:
         box = QApplication.activeModalWidget()
         if isinstance(box, QMessageBox):
@@ -80,8 +81,11 @@ def test_a_made_order_goes_from_release_to_done_through_the_window(world: World,
     wait_for(qtbot, lambda: window.orders.table.source.rowCount() == 1)
     mo_id = window.orders.table.source.ids()[0]
     row = record_of(window, mo_id)
-    assert (row["state"], row["product"], row["components_missing"]) == ("planned", "MADE-Y — Made Y 泵",
-                                                                          "7 pcs of COMP-X")
+    assert (row["state"], row["product"], row["components_missing"]) == (
+        "planned",
+        "MADE-Y — Made Y 泵",
+        "7 pcs of COMP-X",
+    )
     assert row["order_number"] == world.order_row(order)["number"]
     assert window.orders.table.proxy.rowCount() == 1  # "open orders" shows it
 
@@ -171,8 +175,17 @@ def test_scheduling_marks_a_late_order_red_and_fills_the_load_chart(world: World
 
 def test_work_centre_filter_and_cancel_with_confirmation(world: World, clients, qtbot, qtmodeltester) -> None:
     world.db.run(masterdata.create_work_centre, code="PNT", name="喷涂 Painting", daily_capacity_hours=6)
-    world.db.run(masterdata.create_product, sku="MADE-Z", name="Painted Z", procurement="make", price="40",
-                 cost="20", work_centre="PNT", hours_per_unit="1", bom=[("COMP-X", 1)])
+    world.db.run(
+        masterdata.create_product,
+        sku="MADE-Z",
+        name="Painted Z",
+        procurement="make",
+        price="40",
+        cost="20",
+        work_centre="PNT",
+        hours_per_unit="1",
+        bom=[("COMP-X", 1)],
+    )
     world.stock("COMP-X", 20)
     world.confirmed_order([("MADE-Y", 1)], days=20)
     painted = world.confirmed_order([("MADE-Z", 3)], days=20)
@@ -210,8 +223,17 @@ def test_production_sees_only_its_own_actions(world: World, clients, qtbot) -> N
 @pytest.mark.skipif(not os.environ.get("ERP_SCREENSHOTS"), reason="set ERP_SCREENSHOTS=1 to refresh the docs")
 def test_screenshot(world: World, clients, qtbot) -> None:
     world.db.run(masterdata.create_work_centre, code="PNT", name="喷涂 Painting", daily_capacity_hours=6)
-    world.db.run(masterdata.create_product, sku="MADE-Z", name="Housing 外壳", procurement="make",
-                 price="40", cost="20", work_centre="PNT", hours_per_unit="1.5", bom=[("COMP-X", 1)])
+    world.db.run(
+        masterdata.create_product,
+        sku="MADE-Z",
+        name="Housing 外壳",
+        procurement="make",
+        price="40",
+        cost="20",
+        work_centre="PNT",
+        hours_per_unit="1.5",
+        bom=[("COMP-X", 1)],
+    )
     world.db.run(masterdata.create_customer, code="SH", name="上海精工机械有限公司")
     world.db.run(masterdata.create_customer, code="ACME", name="ACME Industrial GmbH")
     world.stock("COMP-X", 40)
@@ -236,8 +258,13 @@ def test_screenshot(world: World, clients, qtbot) -> None:
     wait_for(qtbot, lambda: window.orders.table.source.rowCount() == len(mos) + 1)
     window.schedule_action.trigger()
     wait_for(qtbot, lambda: "late" in window.message.text)
-    wait_for(qtbot, lambda: len(window.charts.views) == 2 and any(
-        r["late"] for r in map(window.orders.table.source.record, range(len(mos)))))
+    wait_for(
+        qtbot,
+        lambda: (
+            len(window.charts.views) == 2
+            and any(r["late"] for r in map(window.orders.table.source.record, range(len(mos))))
+        ),
+    )
     window.orders.table.select_id(mos[2]["id"])
     qtbot.wait(1600)  # let the flash of the changed rows fade
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)

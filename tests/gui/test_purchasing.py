@@ -37,8 +37,10 @@ def open_window(clients, qtbot, department: str = "purchasing") -> PurchasingWin
 def second_supplier(world) -> None:
     def setup(session: Any) -> None:
         masterdata.create_supplier(session, code="SZ", name="深圳电子有限公司", lead_time_days=3)
-        masterdata.create_product(session, sku="BUY-C", name="Bought C 电阻", procurement="buy", price="5",
-                                  cost="2", default_supplier="SZ")
+        masterdata.create_product(
+            session, sku="BUY-C", name="Bought C 电阻", procurement="buy", price="5", cost="2", default_supplier="SZ"
+        )
+
     world.db.run(setup)
 
 
@@ -52,8 +54,9 @@ def select_rows(table, ids: list[int]) -> None:
     table.selectionModel().clearSelection()
     for key in ids:
         index = table.proxy.mapFromSource(table.source.index(table.source.row_of(key), 0))
-        table.selectionModel().select(index, QItemSelectionModel.SelectionFlag.Select
-                                      | QItemSelectionModel.SelectionFlag.Rows)
+        table.selectionModel().select(
+            index, QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows
+        )
         table.selectionModel().setCurrentIndex(index, QItemSelectionModel.SelectionFlag.NoUpdate)
 
 
@@ -178,12 +181,16 @@ def test_overdue_purchase_orders_are_red(world, window, qtbot):
     po = world.db.run(lambda s: queries.purchase_orders(s, states=["draft"]))[0]
     world.db.run(purchasing.send_purchase_order, po["id"])
     window.tabs.setCurrentIndex(window.orders_tab)
-    qtbot.waitUntil(lambda: (window.orders.table.source.record_by_id(po["id"]) or {}).get("state") == "sent",
-                    timeout=10000)
+    qtbot.waitUntil(
+        lambda: (window.orders.table.source.record_by_id(po["id"]) or {}).get("state") == "sent", timeout=10000
+    )
     assert not window.orders.table.source.record_by_id(po["id"])["overdue"]
     # the supplier is late: the expected date passes (another writer; the window hears of it live)
-    world.db.run(lambda s: s.execute(text(
-        "UPDATE erp.purchase_orders SET expected_date = current_date - 3 WHERE id = :id"), {"id": po["id"]}))
+    world.db.run(
+        lambda s: s.execute(
+            text("UPDATE erp.purchase_orders SET expected_date = current_date - 3 WHERE id = :id"), {"id": po["id"]}
+        )
+    )
     source = window.orders.table.source
     qtbot.waitUntil(lambda: source.record_by_id(po["id"])["overdue"], timeout=10000)
     qtbot.waitUntil(lambda: not source.flashing(po["id"]), timeout=5000)

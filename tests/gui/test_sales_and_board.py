@@ -119,8 +119,12 @@ def test_editing_an_order_someone_else_changed_warns_instead_of_overwriting(worl
     editor = sales._open_editor(order)
     qtbot.waitUntil(lambda: editor.ready, timeout=10000)
     version = world.order_row(order)["version"]
-    world.db.run(sales_service.update_order, order, expected_version=version,
-                 header=sales_service.HeaderInput(customer="CN", notes="changed elsewhere"))
+    world.db.run(
+        sales_service.update_order,
+        order,
+        expected_version=version,
+        header=sales_service.HeaderInput(customer="CN", notes="changed elsewhere"),
+    )
     editor.lines.item(0, QTY).setText("5")
     editor.save(confirm_after=False)
     qtbot.waitUntil(lambda: "changed by someone else" in editor.message.text, timeout=10000)

@@ -93,12 +93,19 @@ def test_one_order_from_entry_to_payment_across_four_windows(world: World, clien
     qtbot.waitUntil(lambda: board_state(board, order) is None, timeout=10000)
     qtbot.waitUntil(lambda: board.tiles["open_orders"].value.text() == "0", timeout=10000)
     sales.orders.table.select_id(order)
+
     def story() -> str:
         return "\n".join(sales.timeline.item(i).text() for i in range(sales.timeline.count()))
 
     qtbot.waitUntil(lambda: "paid → closed" in story(), timeout=10000)
     story = story()
-    for step in ("draft → confirmed", "confirmed → ready", "ready → shipped", "shipped → invoiced",
-                 "invoiced → paid", "paid → closed"):
+    for step in (
+        "draft → confirmed",
+        "confirmed → ready",
+        "ready → shipped",
+        "shipped → invoiced",
+        "invoiced → paid",
+        "paid → closed",
+    ):
         assert step in story, step
     assert world.invariants() == []

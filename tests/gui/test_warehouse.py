@@ -45,8 +45,7 @@ def press(qtbot, window: WarehouseWindow, shortcut: str) -> None:
     key, *mods = reversed(shortcut.split("+"))
     modifiers = Qt.KeyboardModifier.NoModifier
     for mod in mods:
-        modifiers |= {"Ctrl": Qt.KeyboardModifier.ControlModifier,
-                      "Shift": Qt.KeyboardModifier.ShiftModifier}[mod]
+        modifiers |= {"Ctrl": Qt.KeyboardModifier.ControlModifier, "Shift": Qt.KeyboardModifier.ShiftModifier}[mod]
     qtbot.keyClick(target, getattr(Qt.Key, f"Key_{key}"), modifiers)
 
 
@@ -76,8 +75,7 @@ def test_pick_queue_shows_an_order_sales_confirms_elsewhere_without_reload(world
     qtbot.waitUntil(lambda: any("ready to pick" in m for m in window.inbox.messages()), timeout=5000)
     # the stock tab followed too: 4 of 10 are now reserved
     bought_a = world.products["BUY-A"]
-    qtbot.waitUntil(lambda: (window.stock.table.source.record_by_id(bought_a) or {}).get("reserved") == 4,
-                    timeout=5000)
+    qtbot.waitUntil(lambda: (window.stock.table.source.record_by_id(bought_a) or {}).get("reserved") == 4, timeout=5000)
 
 
 def test_partial_shipment_through_the_dialog_leaves_a_backorder(world, window, qtbot, monkeypatch):
@@ -112,8 +110,9 @@ def test_partial_shipment_through_the_dialog_leaves_a_backorder(world, window, q
     assert printed == [notes[0]["id"]]
     # the note is listed, the order still waits in the queue for the rest
     qtbot.waitUntil(lambda: window.notes.table.source.row_of(notes[0]["id"]) is not None, timeout=5000)
-    qtbot.waitUntil(lambda: (window.picks.table.source.record_by_id(order) or {}).get("state")
-                    == "partially_shipped", timeout=5000)
+    qtbot.waitUntil(
+        lambda: (window.picks.table.source.record_by_id(order) or {}).get("state") == "partially_shipped", timeout=5000
+    )
 
 
 def test_shipping_more_than_reserved_is_refused_in_the_dialog(world, window, qtbot):
@@ -226,9 +225,16 @@ def test_removing_reserved_stock_is_refused_with_the_reason(world, window, qtbot
 def test_the_warehouse_window_offers_only_warehouse_work(world, clients, qtbot):
     window = open_window(clients, qtbot)
     names = {action.text() for action in window.toolbar.actions()}
-    assert names == {"Pick && ship", "Receive", "Adjust stock", "Print"}
-    for foreign in ("Create purchase orders", "Send", "Cancel purchase order", "Invoice", "Record payment",
-                    "&New order", "&Confirm"):
+    assert names == {"Pick && ship", "Receive", "Adjust stock", "Print", "Print unprinted"}
+    for foreign in (
+        "Create purchase orders",
+        "Send",
+        "Cancel purchase order",
+        "Invoice",
+        "Record payment",
+        "&New order",
+        "&Confirm",
+    ):
         assert foreign not in names
     # someone from finance opening it sees the lists and no buttons at all
     finance_view = open_window(clients, qtbot, "finance")
@@ -296,10 +302,13 @@ class DemoWorld:
         self.today = db.run(current_date)
 
     def order(self, customer: str, lines: list[tuple[str, Any]], days: int, reference: str = "") -> int:
-        changes = self.db.run(sales.create_order, customer=customer,
-                              lines=[LineInput(product=sku, quantity=qty) for sku, qty in lines],
-                              requested_date=self.today + dt.timedelta(days=days),
-                              customer_reference=reference)
+        changes = self.db.run(
+            sales.create_order,
+            customer=customer,
+            lines=[LineInput(product=sku, quantity=qty) for sku, qty in lines],
+            requested_date=self.today + dt.timedelta(days=days),
+            customer_reference=reference,
+        )
         assert changes.id is not None
         return changes.id
 
@@ -310,10 +319,15 @@ class DemoWorld:
 
     def overdue(self, po_id: int, days: int) -> None:
         """The supplier is late: the expected date passed `days` ago."""
-        self.db.run(lambda s: s.execute(text(
-            "UPDATE erp.purchase_orders SET expected_date = current_date - CAST(:days AS integer)"
-            " WHERE id = :id"),
-            {"id": po_id, "days": days}))
+        self.db.run(
+            lambda s: s.execute(
+                text(
+                    "UPDATE erp.purchase_orders SET expected_date = current_date - CAST(:days AS integer)"
+                    " WHERE id = :id"
+                ),
+                {"id": po_id, "days": days},
+            )
+        )
 
 
 def demo_clients_for(db: Database, db_url: str) -> Any:
@@ -333,11 +347,14 @@ def demo_clients(db, db_url, qapp):
 def settle(qtbot, window) -> None:
     """Wait until every list has loaded and nothing flashes or runs any more."""
     qtbot.waitUntil(lambda: all(live.loaded for live in window.lists), timeout=10000)
+
     def flashing(live) -> bool:
         return any(live.table.source.flashing(key) for key in live.table.source.ids())
 
-    qtbot.waitUntil(lambda: window.context.operations.running == 0
-                    and not any(flashing(live) for live in window.lists), timeout=10000)
+    qtbot.waitUntil(
+        lambda: window.context.operations.running == 0 and not any(flashing(live) for live in window.lists),
+        timeout=10000,
+    )
 
 
 def busy_morning(world: DemoWorld) -> None:
@@ -383,8 +400,7 @@ def test_screenshot_with_demo_data(demo_clients, qtbot, tmp_path):
     image = window.grab()
     assert image.width() >= 1200
     assert image.save(str(screenshot_path("warehouse.png", tmp_path)))
-    for tab, name in ((window.receiving_tab, "receiving"), (window.stock_tab, "stock"),
-                      (window.notes_tab, "notes")):
+    for tab, name in ((window.receiving_tab, "receiving"), (window.stock_tab, "stock"), (window.notes_tab, "notes")):
         window.tabs.setCurrentIndex(tab)
         if tab == window.receiving_tab:
             window.receiving.table.selectRow(0)

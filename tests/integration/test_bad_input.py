@@ -17,9 +17,14 @@ YESTERDAY = dt.date.today() - dt.timedelta(days=2)
 
 def fingerprint(world: World) -> tuple:
     """Every write leaves an audit row or an event, so equal counts mean nothing was written."""
-    return world.db.run(lambda s: s.execute(text(
-        "SELECT (SELECT count(*) FROM erp.audit_log), (SELECT count(*) FROM erp.order_events), "
-        "(SELECT coalesce(sum(on_hand), 0) FROM erp.stock_levels)")).one())
+    return world.db.run(
+        lambda s: s.execute(
+            text(
+                "SELECT (SELECT count(*) FROM erp.audit_log), (SELECT count(*) FROM erp.order_events), "
+                "(SELECT coalesce(sum(on_hand), 0) FROM erp.stock_levels)"
+            )
+        ).one()
+    )
 
 
 @pytest.fixture
@@ -33,7 +38,9 @@ def story(world: World) -> dict:
     invoice = world.invoice(shipped)
     po = world.db.run(purchasing.create_purchase_orders).id
     mo = world.db.run(lambda s: s.execute(text("SELECT min(id) FROM erp.production_orders")).scalar_one())
-    return dict(world=world, draft=draft, confirmed=confirmed, shipped=shipped, note=note, invoice=invoice, po=po, mo=mo)
+    return dict(
+        world=world, draft=draft, confirmed=confirmed, shipped=shipped, note=note, invoice=invoice, po=po, mo=mo
+    )
 
 
 def cases(s: dict) -> list[tuple[str, object]]:
@@ -48,12 +55,20 @@ def cases(s: dict) -> list[tuple[str, object]]:
         ("past date", lambda db: sales.create_order(db, customer="CN", lines=[], requested_date=YESTERDAY)),
         ("bad date", lambda db: sales.create_order(db, customer="CN", requested_date="31/12/2026")),
         ("below cost", lambda db: sales.create_order(db, customer="CN", lines=[LineInput("BUY-A", 1, unit_price="1")])),
-        ("discount over 100", lambda db: sales.create_order(db, customer="CN", lines=[LineInput("BUY-A", 1, discount_pct=101)])),
+        (
+            "discount over 100",
+            lambda db: sales.create_order(db, customer="CN", lines=[LineInput("BUY-A", 1, discount_pct=101)]),
+        ),
         ("NUL in notes", lambda db: sales.create_order(db, customer="CN", notes="a\x00b")),
         ("huge notes", lambda db: sales.create_order(db, customer="CN", notes="x" * 10_000)),
         ("SQL as customer", lambda db: sales.create_order(db, customer="'; DROP TABLE erp.customers; --")),
         ("stale version", lambda db: sales.update_order(db, s["draft"], expected_version=version - 1, lines=[])),
-        ("edit confirmed", lambda db: sales.update_order(db, s["confirmed"], expected_version=w.order_row(s["confirmed"])["version"], lines=[])),
+        (
+            "edit confirmed",
+            lambda db: sales.update_order(
+                db, s["confirmed"], expected_version=w.order_row(s["confirmed"])["version"], lines=[]
+            ),
+        ),
         ("confirm twice", lambda db: sales.confirm_order(db, s["confirmed"])),
         ("confirm missing", lambda db: sales.confirm_order(db, 999_999)),
         ("confirm bad id", lambda db: sales.confirm_order(db, "1")),
@@ -63,7 +78,10 @@ def cases(s: dict) -> list[tuple[str, object]]:
         ("receive foreign line", lambda db: purchasing.receive_purchase_order(db, s["po"], quantities={999: 1})),
         ("receive nothing", lambda db: purchasing.receive_purchase_order(db, s["po"], quantities={1: 0})),
         ("order no requests", lambda db: purchasing.create_purchase_orders(db, request_ids=[])),
-        ("send twice", lambda db: (purchasing.send_purchase_order(db, s["po"]), purchasing.send_purchase_order(db, s["po"]))),
+        (
+            "send twice",
+            lambda db: (purchasing.send_purchase_order(db, s["po"]), purchasing.send_purchase_order(db, s["po"])),
+        ),
         ("progress over 100", lambda db: production.report_progress(db, s["mo"], 150)),
         ("progress unreleased", lambda db: production.report_progress(db, s["mo"], 10)),
         ("complete planned", lambda db: production.complete_production_order(db, s["mo"])),
@@ -79,12 +97,18 @@ def cases(s: dict) -> list[tuple[str, object]]:
         ("pay negative", lambda db: finance.record_payment(db, s["invoice"], amount="-5")),
         ("pay too much", lambda db: finance.record_payment(db, s["invoice"], amount="1000000")),
         ("pay 3 decimals", lambda db: finance.record_payment(db, s["invoice"], amount="1.005")),
-        ("pay future", lambda db: finance.record_payment(db, s["invoice"], amount="1", paid_on=dt.date.today() + dt.timedelta(5))),
+        (
+            "pay future",
+            lambda db: finance.record_payment(db, s["invoice"], amount="1", paid_on=dt.date.today() + dt.timedelta(5)),
+        ),
         ("pay by barter", lambda db: finance.record_payment(db, s["invoice"], amount="1", method="goats")),
         ("credit too much", lambda db: finance.create_credit_note(db, s["invoice"], reason="x", quantities={999: 1})),
         ("bad USCC", lambda db: masterdata.create_customer(db, code="NEW", name="新客户", tax_id="911101056000012343")),
         ("duplicate code", lambda db: masterdata.create_customer(db, code="CN", name="Again")),
-        ("bad SKU", lambda db: masterdata.create_product(db, sku="轴承", name="x", procurement="buy", default_supplier="SUP")),
+        (
+            "bad SKU",
+            lambda db: masterdata.create_product(db, sku="轴承", name="x", procurement="buy", default_supplier="SUP"),
+        ),
         ("buy without supplier", lambda db: masterdata.create_product(db, sku="NEW-1", name="x", procurement="buy")),
         ("self in BOM", lambda db: masterdata.set_bill_of_materials(db, w.products["MADE-Y"], [("MADE-Y", 1)])),
         ("long name", lambda db: masterdata.create_customer(db, code="LONG", name="名" * 10_000)),

@@ -18,12 +18,14 @@ ROOT = Path(__file__).resolve().parents[2]
 def main_py(*args: str, env: dict | None = None, timeout: float = 120) -> subprocess.CompletedProcess[str]:
     full_env = {k: v for k, v in os.environ.items() if k != "ERP_DATABASE_URL"}
     full_env.update(env or {})
-    return subprocess.run([sys.executable, "main.py", *args], cwd=ROOT, capture_output=True, text=True,
-                          env=full_env, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "main.py", *args], cwd=ROOT, capture_output=True, text=True, env=full_env, timeout=timeout
+    )
 
 
-@pytest.mark.parametrize("args", [["--help"], ["db", "--help"], ["db", "upgrade", "--help"], ["db", "status", "--help"],
-                                  ["demo", "--help"]])
+@pytest.mark.parametrize(
+    "args", [["--help"], ["db", "--help"], ["db", "upgrade", "--help"], ["db", "status", "--help"], ["demo", "--help"]]
+)
 def test_every_command_has_help(args: list[str]) -> None:
     result = main_py(*args)
     assert result.returncode == 0 and "usage:" in result.stdout
@@ -32,7 +34,9 @@ def test_every_command_has_help(args: list[str]) -> None:
 def test_a_server_that_is_down_is_one_sentence_and_exit_code_3() -> None:
     result = main_py("--db", "postgresql://anna@127.0.0.1:1/erp", "db", "status")
     assert result.returncode == 3
-    assert result.stderr.strip().splitlines() == ["No database server answers at postgresql://anna@127.0.0.1:1/erp; is it running?"]
+    assert result.stderr.strip().splitlines() == [
+        "No database server answers at postgresql://anna@127.0.0.1:1/erp; is it running?"
+    ]
 
 
 def test_a_wrong_url_is_one_sentence_and_exit_code_3() -> None:
@@ -63,8 +67,17 @@ def test_demo_is_idempotent_and_status_shows_orders_in_every_state(db_url: str) 
     status = main_py("--db", db_url, "db", "status")
     assert status.returncode == 0, status.stderr
     sales_line = next(line for line in status.stdout.splitlines() if line.strip().startswith("sales order"))
-    for state in ("draft", "confirmed", "in fulfilment", "ready", "partially shipped", "shipped", "invoiced",
-                  "closed", "cancelled"):
+    for state in (
+        "draft",
+        "confirmed",
+        "in fulfilment",
+        "ready",
+        "partially shipped",
+        "shipped",
+        "invoiced",
+        "closed",
+        "cancelled",
+    ):
         assert f"{state} " in sales_line, state
     assert "Invariants: all hold" in status.stdout
 

@@ -28,9 +28,16 @@ ROOT = Path(__file__).resolve().parents[2]
 def main_py(*args: str, input: str | None = None, timeout: float = 120) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k != "ERP_DATABASE_URL"}
     # a new session without a terminal: nothing can be asked at the keyboard of whoever runs the tests
-    return subprocess.run([sys.executable, "main.py", *args], cwd=ROOT, capture_output=True, text=True,
-                          env=env, input=input if input is not None else "", timeout=timeout,
-                          start_new_session=True)
+    return subprocess.run(
+        [sys.executable, "main.py", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env=env,
+        input=input if input is not None else "",
+        timeout=timeout,
+        start_new_session=True,
+    )
 
 
 def at_terminal(*args: str, lines: list[str], timeout: float = 60) -> tuple[int, str, str]:
@@ -42,9 +49,16 @@ def at_terminal(*args: str, lines: list[str], timeout: float = 60) -> tuple[int,
         fcntl.ioctl(0, termios.TIOCSCTTY, 0)
 
     env = {k: v for k, v in os.environ.items() if k != "ERP_DATABASE_URL"}
-    process = subprocess.Popen([sys.executable, "main.py", *args], cwd=ROOT, stdin=terminal, stdout=terminal,
-                               stderr=subprocess.PIPE, env=env, start_new_session=True,
-                               preexec_fn=take_terminal)
+    process = subprocess.Popen(
+        [sys.executable, "main.py", *args],
+        cwd=ROOT,
+        stdin=terminal,
+        stdout=terminal,
+        stderr=subprocess.PIPE,
+        env=env,
+        start_new_session=True,
+        preexec_fn=take_terminal,
+    )
     os.close(terminal)
     shown = ""
     deadline = time.monotonic() + timeout
@@ -79,8 +93,13 @@ def new_login(tag: str = "u") -> str:
 
 def connect(db_url: str, login: str, password: str) -> psycopg2.extensions.connection:
     url = make_url(db_url)
-    return psycopg2.connect(host=url.host or url.query.get("host"), port=url.port or url.query.get("port"),
-                            dbname=url.database, user=login, password=password)
+    return psycopg2.connect(
+        host=url.host or url.query.get("host"),
+        port=url.port or url.query.get("port"),
+        dbname=url.database,
+        user=login,
+        password=password,
+    )
 
 
 def users(db_url: str) -> dict[str, dict]:
@@ -91,8 +110,13 @@ def users(db_url: str) -> dict[str, dict]:
         database.dispose()
 
 
-@pytest.mark.parametrize("args", [["user", "--help"], *(["user", command, "--help"] for command in (
-    "add", "disable", "enable", "passwd", "department", "list"))])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["user", "--help"],
+        *(["user", command, "--help"] for command in ("add", "disable", "enable", "passwd", "department", "list")),
+    ],
+)
 def test_every_user_command_has_help(args: list[str]) -> None:
     result = main_py(*args)
     assert result.returncode == 0 and "usage:" in result.stdout
@@ -100,8 +124,19 @@ def test_every_user_command_has_help(args: list[str]) -> None:
 
 def test_add_list_disable_enable_and_move_a_user(db_url: str) -> None:
     login = new_login()
-    added = main_py("--db", db_url, "user", "add", login, "--department", "sales", "--name", "李安娜 Anna Li",
-                    "--password-stdin", input="s3cret-pass\n")
+    added = main_py(
+        "--db",
+        db_url,
+        "user",
+        "add",
+        login,
+        "--department",
+        "sales",
+        "--name",
+        "李安娜 Anna Li",
+        "--password-stdin",
+        input="s3cret-pass\n",
+    )
     assert added.returncode == 0, added.stderr
     assert added.stdout.strip() == f"User {login} created in sales."
     assert users(db_url)[login]["department"] == "sales"
@@ -118,7 +153,7 @@ def test_add_list_disable_enable_and_move_a_user(db_url: str) -> None:
     row = next(line for line in lines if line.startswith(login + " "))
     assert "李安娜 Anna Li" in row and " sales " in row and " active " in row
     # Chinese characters are two columns wide: the columns still line up
-    assert display_width(row[:row.index(" sales ") + 1]) == lines[0].index("DEPARTMENT")
+    assert display_width(row[: row.index(" sales ") + 1]) == lines[0].index("DEPARTMENT")
 
     disabled = main_py("--db", db_url, "user", "disable", login)
     assert disabled.returncode == 0, disabled.stderr
@@ -127,8 +162,9 @@ def test_add_list_disable_enable_and_move_a_user(db_url: str) -> None:
         cursor.execute("SELECT 1")
     with pytest.raises(psycopg2.OperationalError, match="not permitted to log in"):
         connect(db_url, login, "s3cret-pass")
-    assert " disabled " in next(line for line in main_py("--db", db_url, "user", "list").stdout.splitlines()
-                                if line.startswith(login + " "))
+    assert " disabled " in next(
+        line for line in main_py("--db", db_url, "user", "list").stdout.splitlines() if line.startswith(login + " ")
+    )
 
     enabled = main_py("--db", db_url, "user", "enable", login)
     assert enabled.returncode == 0 and enabled.stdout.strip() == f"User {login} enabled."
@@ -145,8 +181,9 @@ def test_add_list_disable_enable_and_move_a_user(db_url: str) -> None:
 
 def test_passwords_typed_at_the_terminal(db_url: str) -> None:
     login = new_login()
-    code, shown, stderr = at_terminal("--db", db_url, "user", "add", login, "-d", "warehouse",
-                                      lines=["typed-pass-1", "typed-pass-1"])
+    code, shown, stderr = at_terminal(
+        "--db", db_url, "user", "add", login, "-d", "warehouse", lines=["typed-pass-1", "typed-pass-1"]
+    )
     assert code == 0, stderr
     assert f"New password for {login}:" in shown and "Type it again:" in shown
     assert "typed-pass-1" not in shown  # echo is off while a password is typed
@@ -155,16 +192,19 @@ def test_passwords_typed_at_the_terminal(db_url: str) -> None:
 
 def test_mismatching_passwords_are_refused_and_change_nothing(db_url: str) -> None:
     login = new_login()
-    assert main_py("--db", db_url, "user", "add", login, "-d", "sales", "--password-stdin",
-                   input="first-pass\n").returncode == 0
+    assert (
+        main_py(
+            "--db", db_url, "user", "add", login, "-d", "sales", "--password-stdin", input="first-pass\n"
+        ).returncode
+        == 0
+    )
     code, _, stderr = at_terminal("--db", db_url, "user", "passwd", login, lines=["new-pass-1", "new-pass-2"])
     assert code != 0
     assert stderr.strip().splitlines() == ["The two passwords differ; nothing was changed."]
     connect(db_url, login, "first-pass").close()
 
     other = new_login()
-    code, _, stderr = at_terminal("--db", db_url, "user", "add", other, "-d", "sales",
-                                  lines=["abcdefg", "abcdefh"])
+    code, _, stderr = at_terminal("--db", db_url, "user", "add", other, "-d", "sales", lines=["abcdefg", "abcdefh"])
     assert code == EXIT_USAGE
     assert stderr.strip().splitlines() == ["The two passwords differ; nothing was changed."]
     assert other not in users(db_url)
@@ -175,33 +215,41 @@ def test_without_a_terminal_the_password_must_be_piped(db_url: str) -> None:
     result = main_py("--db", db_url, "user", "add", login, "-d", "sales", input="piped-but-not-announced\n")
     assert result.returncode == EXIT_USAGE
     assert result.stderr.strip().splitlines() == [
-        "There is no terminal to ask for the password; use --password-stdin and pipe it in."]
+        "There is no terminal to ask for the password; use --password-stdin and pipe it in."
+    ]
     assert login not in users(db_url)
 
 
 def test_an_unknown_department_is_one_clear_sentence(db_url: str) -> None:
     login = new_login()
-    result = main_py("--db", db_url, "user", "add", login, "--department", "marketing", "--password-stdin",
-                     input="s3cret-pass\n")
+    result = main_py(
+        "--db", db_url, "user", "add", login, "--department", "marketing", "--password-stdin", input="s3cret-pass\n"
+    )
     assert result.returncode == EXIT_USAGE
     assert result.stderr.strip().splitlines() == [
         "There is no department 'marketing'; choose sales, warehouse, purchasing, production, finance, "
-        "supervisor or admin."]
+        "supervisor or admin."
+    ]
     assert login not in users(db_url)
     moved = main_py("--db", db_url, "user", "department", login, "hr")
     assert moved.returncode == EXIT_USAGE and len(moved.stderr.strip().splitlines()) == 1
 
 
-@pytest.mark.parametrize(("args", "stdin", "message"), [
-    (["add", "{login}", "-d", "sales", "--password-stdin"], "short\n",
-     "A password needs at least 6 characters."),
-    (["add", "Bad-Name", "-d", "sales", "--password-stdin"], "s3cret-pass\n",
-     "A user name is 2-63 lower-case letters, digits or _, starting with a letter."),
-    (["disable", "{login}"], "", "There is no ERP user {login}."),
-    (["enable", "{login}"], "", "There is no ERP user {login}."),
-    (["passwd", "{login}", "--password-stdin"], "s3cret-pass\n", "There is no ERP user {login}."),
-    (["add", "{login}", "-d", "sales", "--password-stdin"], "", "No password arrived on stdin"),
-])
+@pytest.mark.parametrize(
+    ("args", "stdin", "message"),
+    [
+        (["add", "{login}", "-d", "sales", "--password-stdin"], "short\n", "A password needs at least 6 characters."),
+        (
+            ["add", "Bad-Name", "-d", "sales", "--password-stdin"],
+            "s3cret-pass\n",
+            "A user name is 2-63 lower-case letters, digits or _, starting with a letter.",
+        ),
+        (["disable", "{login}"], "", "There is no ERP user {login}."),
+        (["enable", "{login}"], "", "There is no ERP user {login}."),
+        (["passwd", "{login}", "--password-stdin"], "s3cret-pass\n", "There is no ERP user {login}."),
+        (["add", "{login}", "-d", "sales", "--password-stdin"], "", "No password arrived on stdin"),
+    ],
+)
 def test_refusals_are_one_sentence(db_url: str, args: list[str], stdin: str, message: str) -> None:
     login = new_login()
     result = main_py("--db", db_url, "user", *[a.format(login=login) for a in args], input=stdin)
@@ -213,16 +261,19 @@ def test_refusals_are_one_sentence(db_url: str, args: list[str], stdin: str, mes
 def test_a_user_already_there_is_refused(db_url: str) -> None:
     login = new_login()
     for expected in (0, EXIT_REFUSED):
-        result = main_py("--db", db_url, "user", "add", login, "-d", "sales", "--password-stdin",
-                         input="s3cret-pass\n")
+        result = main_py("--db", db_url, "user", "add", login, "-d", "sales", "--password-stdin", input="s3cret-pass\n")
         assert result.returncode == expected
     assert result.stderr.strip() == f"There is already a user {login}."
 
 
 def _clerk_url(db_url: str) -> str:
     clerk = new_login("k")
-    assert main_py("--db", db_url, "user", "add", clerk, "-d", "sales", "--password-stdin",
-                   input="clerk-pass\n").returncode == 0
+    assert (
+        main_py(
+            "--db", db_url, "user", "add", clerk, "-d", "sales", "--password-stdin", input="clerk-pass\n"
+        ).returncode
+        == 0
+    )
     url = make_url(db_url)._replace(username=clerk, password="clerk-pass")
     return url.render_as_string(hide_password=False)
 
@@ -230,19 +281,20 @@ def _clerk_url(db_url: str) -> str:
 def test_a_clerk_may_not_manage_users(db_url: str) -> None:
     as_clerk = _clerk_url(db_url)
     target = new_login()
-    result = main_py("--db", as_clerk, "user", "add", target, "-d", "admin", "--password-stdin",
-                     input="s3cret-pass\n")
+    result = main_py("--db", as_clerk, "user", "add", target, "-d", "admin", "--password-stdin", input="s3cret-pass\n")
     assert result.returncode != 0
     assert target not in users(db_url)
 
 
 def test_a_clerk_is_told_whose_duty_it_is(db_url: str) -> None:
     as_clerk = _clerk_url(db_url)
-    result = main_py("--db", as_clerk, "user", "add", new_login(), "-d", "admin", "--password-stdin",
-                     input="s3cret-pass\n")
+    result = main_py(
+        "--db", as_clerk, "user", "add", new_login(), "-d", "admin", "--password-stdin", input="s3cret-pass\n"
+    )
     assert result.returncode == EXIT_REFUSED
     assert result.stderr.strip() == "Only an administrator may manage users; you are logged in as sales."
     listing = main_py("--db", as_clerk, "user", "list")
     assert listing.returncode == EXIT_REFUSED
-    assert listing.stderr.strip() == ("Only an administrator or a supervisor may list users; "
-                                      "you are logged in as sales.")
+    assert listing.stderr.strip() == (
+        "Only an administrator or a supervisor may list users; you are logged in as sales."
+    )

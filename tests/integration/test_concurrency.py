@@ -65,11 +65,14 @@ def random_client(url: str, seed: int, seconds: float, results) -> None:
         return db.run(lambda s: [r[0] for r in s.execute(text(sql)).all()])
 
     while time.monotonic() < deadline:
-        action = rng.choice(["order", "order", "purchase", "receive", "produce", "ship", "ship", "invoice", "pay",
-                             "cancel", "adjust"])
+        action = rng.choice(
+            ["order", "order", "purchase", "receive", "produce", "ship", "ship", "invoice", "pay", "cancel", "adjust"]
+        )
         try:
             if action == "order":
-                lines = [LineInput(product=sku, quantity=rng.randint(1, 4)) for sku in rng.sample(SKUS, rng.randint(1, 3))]
+                lines = [
+                    LineInput(product=sku, quantity=rng.randint(1, 4)) for sku in rng.sample(SKUS, rng.randint(1, 3))
+                ]
                 order = db.run(sales.create_order, customer="CN", lines=lines).id
                 db.run(sales.confirm_order, order)
             elif action == "purchase":
@@ -99,11 +102,16 @@ def random_client(url: str, seed: int, seconds: float, results) -> None:
                 candidates = db.run(lambda s: queries.invoices(s, states=["posted", "partially_paid"]))
                 if candidates:
                     invoice = rng.choice(candidates)
-                    amount = (invoice["open_amount"] / 2).quantize(Decimal("0.01")) if rng.random() < 0.3 \
+                    amount = (
+                        (invoice["open_amount"] / 2).quantize(Decimal("0.01"))
+                        if rng.random() < 0.3
                         else invoice["open_amount"]
+                    )
                     db.run(finance.record_payment, invoice["id"], amount=max(amount, Decimal("0.01")))
             elif action == "cancel":
-                candidates = ids("SELECT id FROM erp.sales_orders WHERE state IN ('confirmed', 'in_fulfilment', 'ready')")
+                candidates = ids(
+                    "SELECT id FROM erp.sales_orders WHERE state IN ('confirmed', 'in_fulfilment', 'ready')"
+                )
                 if candidates:
                     db.run(sales.cancel_order, rng.choice(candidates), reason="random cancel")
             elif action == "adjust":

@@ -56,8 +56,9 @@ def barcodes(pdf: bytes, tmp_path: Path, *, dpi: int = 200) -> set[str]:
     """What zbar reads from the first page rendered as a scan would be."""
     path = tmp_path / "scan.pdf"
     path.write_bytes(pdf)
-    subprocess.run(["pdftoppm", "-r", str(dpi), "-png", "-f", "1", "-l", "1", str(path),
-                    str(tmp_path / "scan")], check=True)
+    subprocess.run(
+        ["pdftoppm", "-r", str(dpi), "-png", "-f", "1", "-l", "1", str(path), str(tmp_path / "scan")], check=True
+    )
     image = next(tmp_path.glob("scan*.png"))
     result = subprocess.run(["zbarimg", "--raw", "-q", str(image)], capture_output=True, text=True)
     image.unlink()
@@ -88,10 +89,13 @@ def ship_and_invoice(world: World, lines: list[tuple[str, int]], **order: object
     invoice_id = world.invoice(order_id)
 
     def numbers(session) -> tuple[str, str, str]:
-        row = session.execute(text("""
+        row = session.execute(
+            text("""
             SELECT o.number, d.number, i.number FROM erp.sales_orders o
               JOIN erp.delivery_notes d ON d.id = :note JOIN erp.invoices i ON i.id = :invoice
-             WHERE o.id = :order"""), {"order": order_id, "note": note_id, "invoice": invoice_id}).one()
+             WHERE o.id = :order"""),
+            {"order": order_id, "note": note_id, "invoice": invoice_id},
+        ).one()
         return row[0], row[1], row[2]
 
     order_number, note_number, invoice_number = world.db.run(numbers)
@@ -111,16 +115,25 @@ def long_invoice(world: World, lines: int = 120) -> Shipped:
     def products(session) -> None:
         for number, sku in enumerate(skus, start=1):
             name = f"{LONG_DESCRIPTION} {number}" if number % 7 == 0 else f"零件 {number} 号"
-            masterdata.create_product(session, sku=sku, name=name, procurement="buy", price=f"{number}.50",
-                                      cost="0.10", default_supplier="SUP",
-                                      tax_rate="0.09" if number % 5 == 0 else "0.13")
+            masterdata.create_product(
+                session,
+                sku=sku,
+                name=name,
+                procurement="buy",
+                price=f"{number}.50",
+                cost="0.10",
+                default_supplier="SUP",
+                tax_rate="0.09" if number % 5 == 0 else "0.13",
+            )
         for sku in skus:
             warehouse.adjust_stock(session, sku, quantity=5, reason="test stock")
 
     world.db.run(products)
-    order_id = world.db.run(sales.create_order, customer="CN",
-                            lines=[LineInput(product=sku, quantity=number % 4 + 1)
-                                   for number, sku in enumerate(skus, start=1)]).id
+    order_id = world.db.run(
+        sales.create_order,
+        customer="CN",
+        lines=[LineInput(product=sku, quantity=number % 4 + 1) for number, sku in enumerate(skus, start=1)],
+    ).id
     assert order_id is not None
     world.db.run(sales.confirm_order, order_id)
     note_id = world.ship_all(order_id)
@@ -144,7 +157,8 @@ def test_invoice_data_has_everything_the_paper_shows(world: World, shipped: Ship
     assert invoice.order_reference == f"{shipped.order_number} / 采购单 HL-77"
     assert [(line.sku, line.quantity, line.net, line.tax) for line in invoice.lines] == [
         ("BUY-A", 10, Decimal("100.00"), Decimal("13.00")),
-        ("BUY-B", 60, Decimal("1200.00"), Decimal("156.00"))]
+        ("BUY-B", 60, Decimal("1200.00"), Decimal("156.00")),
+    ]
     assert (invoice.net_total, invoice.tax_total, invoice.gross_total) == (1300, 169, 1469)
     assert [(row.rate, row.net, row.tax) for row in invoice.tax_summary] == [(Decimal("0.13"), 1300, 169)]
     assert invoice.payment_terms_days == 30
@@ -154,8 +168,7 @@ def test_invoice_data_has_everything_the_paper_shows(world: World, shipped: Ship
 
     note = world.db.run(documents.delivery_note_data, shipped.note_id)
     assert note.number == shipped.note_number and note.shipped
-    assert [(line.sku, line.quantity, line.unit) for line in note.lines] == [
-        ("BUY-A", 10, "pcs"), ("BUY-B", 60, "pcs")]
+    assert [(line.sku, line.quantity, line.unit) for line in note.lines] == [("BUY-A", 10, "pcs"), ("BUY-B", 60, "pcs")]
     assert note.delivery_address == "北京市朝阳区建国路 88 号"
 
 
@@ -165,8 +178,7 @@ def test_unknown_numbers_and_drafts_are_refused_with_a_sentence(world: World, sh
     with pytest.raises(NotFound, match=r"^There is no delivery note DN-2026-00099\.$"):
         world.db.run(documents.delivery_note_data, "DN-2026-00099")
     with pytest.raises(NotFound, match="There is no invoice INV-2026-00099"):
-        world.db.run(printing.print_documents,
-                     [("invoice", shipped.invoice_number), ("invoice", "INV-2026-00099")])
+        world.db.run(printing.print_documents, [("invoice", shipped.invoice_number), ("invoice", "INV-2026-00099")])
     assert world.count("invoices", "print_count > 0") == 0  # nothing of the batch was recorded
 
     world.stock("BUY-A", 1)
@@ -180,15 +192,29 @@ def test_unknown_numbers_and_drafts_are_refused_with_a_sentence(world: World, sh
 # -- the invoice on paper ---------------------------------------------------------------------------------
 
 
-def test_invoice_pdf_shows_customer_numbers_totals_and_capital_amount(world: World, shipped: Shipped,
-                                                                     tmp_path: Path) -> None:
+def test_invoice_pdf_shows_customer_numbers_totals_and_capital_amount(
+    world: World, shipped: Shipped, tmp_path: Path
+) -> None:
     result = print_one(world, "invoice", shipped.invoice_number)
     assert result.pdf.startswith(b"%PDF-")
     assert [(p.number, p.print_count, p.copy) for p in result.printed] == [(shipped.invoice_number, 1, False)]
     words = pdf_text(result.pdf, tmp_path)
-    for expected in (CUSTOMER_NAME, shipped.invoice_number, shipped.order_number, "采购单 HL-77", "发票",
-                     "INVOICE", "1,300.00", "169.00", "1,469.00", "壹仟肆佰陆拾玖元整", "911101056000012342",
-                     "Page 1 of 1", "30 days net", shipped.note_number):
+    for expected in (
+        CUSTOMER_NAME,
+        shipped.invoice_number,
+        shipped.order_number,
+        "采购单 HL-77",
+        "发票",
+        "INVOICE",
+        "1,300.00",
+        "169.00",
+        "1,469.00",
+        "壹仟肆佰陆拾玖元整",
+        "911101056000012342",
+        "Page 1 of 1",
+        "30 days net",
+        shipped.note_number,
+    ):
         assert expected in words, expected
     assert to_chinese_capital(Decimal("1469.00")) == "壹仟肆佰陆拾玖元整"
     assert "COPY" not in words  # the first print is the original
@@ -209,8 +235,12 @@ def test_the_chinese_font_is_embedded(world: World, shipped: Shipped, tmp_path: 
 
 
 def test_latin_letters_with_accents_print(world: World, tmp_path: Path) -> None:
-    world.db.run(masterdata.create_customer, code="MUELLER", name="Müller Maschinenbau GmbH",
-                 address="Straße des 17. Juni 135, Béziers")
+    world.db.run(
+        masterdata.create_customer,
+        code="MUELLER",
+        name="Müller Maschinenbau GmbH",
+        address="Straße des 17. Juni 135, Béziers",
+    )
     order = ship_and_invoice(world, [("BUY-A", 1)], customer="MUELLER")
     words = pdf_text(print_one(world, "invoice", order.invoice_number).pdf, tmp_path)
     assert "Müller Maschinenbau GmbH" in words and "Straße des 17. Juni 135, Béziers" in words
@@ -225,11 +255,12 @@ def test_barcode_and_qr_code_decode_to_the_numbers(world: World, shipped: Shippe
     assert {shipped.note_number, shipped.order_number} <= barcodes(note, tmp_path, dpi=150)
 
 
-def test_a_reprint_is_marked_copy_and_the_first_print_is_kept(world: World, shipped: Shipped,
-                                                              tmp_path: Path) -> None:
+def test_a_reprint_is_marked_copy_and_the_first_print_is_kept(world: World, shipped: Shipped, tmp_path: Path) -> None:
     def print_state(session) -> tuple[int, object, str]:
-        row = session.execute(text("SELECT print_count, printed_at, printed_by FROM erp.invoices "
-                                   "WHERE id = :id"), {"id": shipped.invoice_id}).one()
+        row = session.execute(
+            text("SELECT print_count, printed_at, printed_by FROM erp.invoices WHERE id = :id"),
+            {"id": shipped.invoice_id},
+        ).one()
         return row[0], row[1], row[2]
 
     assert world.db.run(print_state)[0] == 0
@@ -246,16 +277,24 @@ def test_a_reprint_is_marked_copy_and_the_first_print_is_kept(world: World, ship
     assert world.db.run(documents.invoice_data, shipped.invoice_id).print_count == 2
 
 
-def test_credit_note_prints_the_credited_invoice_reason_and_negative_amounts(world: World, shipped: Shipped,
-                                                                             tmp_path: Path) -> None:
+def test_credit_note_prints_the_credited_invoice_reason_and_negative_amounts(
+    world: World, shipped: Shipped, tmp_path: Path
+) -> None:
     reason = "货物破损 damaged in transit"
     note_id = world.db.run(finance.create_credit_note, shipped.invoice_id, reason=reason).id
     credit = world.db.run(documents.invoice_data, note_id)
     assert credit.is_credit_note and credit.number.startswith("CN-")
     assert credit.credited_invoice_number == shipped.invoice_number
     words = pdf_text(print_one(world, "invoice", credit.number).pdf, tmp_path)
-    for expected in ("红字发票", "CREDIT NOTE", credit.number, shipped.invoice_number, reason, "-1,469.00",
-                     "负壹仟肆佰陆拾玖元整"):
+    for expected in (
+        "红字发票",
+        "CREDIT NOTE",
+        credit.number,
+        shipped.invoice_number,
+        reason,
+        "-1,469.00",
+        "负壹仟肆佰陆拾玖元整",
+    ):
         assert expected in words, expected
     with pytest.raises(NotFound, match=r"^There is no credit note CN-2026-00099\.$"):
         world.db.run(documents.invoice_data, "CN-2026-00099")
@@ -264,13 +303,23 @@ def test_credit_note_prints_the_credited_invoice_reason_and_negative_amounts(wor
 # -- the delivery note on paper ---------------------------------------------------------------------------
 
 
-def test_delivery_note_pdf_shows_lines_and_a_signature_area(world: World, shipped: Shipped,
-                                                            tmp_path: Path) -> None:
+def test_delivery_note_pdf_shows_lines_and_a_signature_area(world: World, shipped: Shipped, tmp_path: Path) -> None:
     result = print_one(world, "delivery_note", shipped.note_number)
     words = pdf_text(result.pdf, tmp_path)
-    for expected in (CUSTOMER_NAME, shipped.note_number, shipped.order_number, "采购单 HL-77", "送货单",
-                     "DELIVERY NOTE", "BUY-A", "Bought A 轴承", "北京市朝阳区建国路 88 号", "收货人签字",
-                     "Received by", "Page 1 of 1"):
+    for expected in (
+        CUSTOMER_NAME,
+        shipped.note_number,
+        shipped.order_number,
+        "采购单 HL-77",
+        "送货单",
+        "DELIVERY NOTE",
+        "BUY-A",
+        "Bought A 轴承",
+        "北京市朝阳区建国路 88 号",
+        "收货人签字",
+        "Received by",
+        "Page 1 of 1",
+    ):
         assert expected in words, expected
     assert "1,300.00" not in words  # no prices on a delivery note
     layout = pdf_text(result.pdf, tmp_path, layout=True)
@@ -312,14 +361,14 @@ def test_long_descriptions_wrap_inside_their_cell(world: World, tmp_path: Path) 
     pdf = print_one(world, "invoice", order.invoice_number).pdf
     path = tmp_path / "bbox.pdf"
     path.write_bytes(pdf)
-    html = subprocess.run(["pdftotext", "-bbox", "-f", "1", "-l", "1", str(path), "-"], capture_output=True,
-                          check=True, text=True).stdout
+    html = subprocess.run(
+        ["pdftotext", "-bbox", "-f", "1", "-l", "1", str(path), "-"], capture_output=True, check=True, text=True
+    ).stdout
     word_box = r'<word xMin="([\d.]+)" yMin="[\d.]+" xMax="([\d.]+)" yMax="[\d.]+">([^<]*)</word>'
     boxes = [(float(x0), float(x1), word) for x0, x1, word in re.findall(word_box, html)]
     left = render.pages.MARGIN_X + sum(width for _, width, _ in render.INVOICE_COLUMNS[:2])
     right = left + render.INVOICE_COLUMNS[2][1]
-    pieces = [(x0, x1) for x0, x1, word in boxes
-              if any(part in word for part in ("不锈钢", "密封圈", "离心泵"))]
+    pieces = [(x0, x1) for x0, x1, word in boxes if any(part in word for part in ("不锈钢", "密封圈", "离心泵"))]
     assert len(pieces) >= 2, "the long descriptions are on the page"
     assert all(left - 1 <= x0 and x1 <= right + 1 for x0, x1 in pieces), (left, right, pieces)
     assert squeeze(LONG_DESCRIPTION) in squeeze(pdf_text(pdf, tmp_path))
@@ -332,11 +381,16 @@ def test_unprinted_documents_print_as_one_batch_numbered_per_document(world: Wor
     assert [row.number for row in unprinted] == [first.invoice_number, second.invoice_number]
     assert unprinted[0].customer_name == CUSTOMER_NAME and unprinted[0].gross_total == Decimal("22.60")
     assert [row.number for row in world.db.run(documents.unprinted_delivery_notes)] == [
-        first.note_number, second.note_number]
+        first.note_number,
+        second.note_number,
+    ]
 
     progress: list[tuple[int, int, str]] = []
-    result = world.db.run(printing.print_documents, Unprinted("invoice"),
-                          progress=lambda done, total, number: progress.append((done, total, number)))
+    result = world.db.run(
+        printing.print_documents,
+        Unprinted("invoice"),
+        progress=lambda done, total, number: progress.append((done, total, number)),
+    )
     assert [p.number for p in result.printed] == [first.invoice_number, second.invoice_number]
     assert progress == [(0, 2, first.invoice_number), (1, 2, second.invoice_number), (2, 2, "")]
     assert page_count(result.pdf, tmp_path) == 2
@@ -357,9 +411,11 @@ def test_cancelling_a_batch_records_no_print(world: World, shipped: Shipped) -> 
             raise Cancelled()
 
     with pytest.raises(Cancelled):
-        world.db.run(printing.print_documents,
-                     [("delivery_note", shipped.note_number), ("invoice", shipped.invoice_number)],
-                     progress=cancel_at_second)
+        world.db.run(
+            printing.print_documents,
+            [("delivery_note", shipped.note_number), ("invoice", shipped.invoice_number)],
+            progress=cancel_at_second,
+        )
     assert seen == [shipped.note_number, shipped.invoice_number]
     assert world.count("invoices", "print_count > 0") == 0
     assert world.count("delivery_notes", "print_count > 0") == 0
@@ -373,13 +429,13 @@ def test_the_company_logo_prints_at_the_top(world: World, shipped: Shipped, tmp_
     world.db.run(masterdata.set_company, logo_png=logo.getvalue())
     path = tmp_path / "logo.pdf"
     path.write_bytes(print_one(world, "invoice", shipped.invoice_number).pdf)
-    images = subprocess.run(["pdfimages", "-list", str(path)], capture_output=True, check=True,
-                            text=True).stdout
+    images = subprocess.run(["pdfimages", "-list", str(path)], capture_output=True, check=True, text=True).stdout
     assert [line.split()[2] for line in images.splitlines()[2:]] == ["image"]
 
 
-def test_each_department_prints_its_own_documents_under_its_own_login(world: World, db_url: str,
-                                                                       shipped: Shipped) -> None:
+def test_each_department_prints_its_own_documents_under_its_own_login(
+    world: World, db_url: str, shipped: Shipped
+) -> None:
     def login(department: str) -> Database:
         name = f"print_{department}_{uuid.uuid4().hex[:6]}"
         world.db.run(security.create_user, login=name, department=department, password="s3cret-pass")
@@ -407,8 +463,9 @@ def test_the_font_comes_from_erp_cjk_font_first(monkeypatch: pytest.MonkeyPatch,
     assert next(fonts.candidates()) == str(tmp_path / "mine.ttf")
 
 
-def test_unusable_font_files_are_skipped_and_none_is_a_clear_error(monkeypatch: pytest.MonkeyPatch,
-                                                                   tmp_path: Path) -> None:
+def test_unusable_font_files_are_skipped_and_none_is_a_clear_error(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     broken = tmp_path / "broken.ttf"
     broken.write_bytes(b"not a font at all" * 10)
     real = fonts.registered_font().path
@@ -423,12 +480,14 @@ def test_unusable_font_files_are_skipped_and_none_is_a_clear_error(monkeypatch: 
 
 
 def run_cli(db_url: str, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "main.py", "--db", db_url, *args], cwd=ROOT, capture_output=True,
-                          text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "main.py", "--db", db_url, *args], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
 
 
-def test_cli_prints_invoices_and_refuses_unknown_numbers(world: World, db_url: str, shipped: Shipped,
-                                                         tmp_path: Path) -> None:
+def test_cli_prints_invoices_and_refuses_unknown_numbers(
+    world: World, db_url: str, shipped: Shipped, tmp_path: Path
+) -> None:
     output = tmp_path / "inv.pdf"
     done = run_cli(db_url, "print", "invoice", shipped.invoice_number, "-o", str(output))
     assert done.returncode == 0, done.stderr
@@ -443,8 +502,7 @@ def test_cli_prints_invoices_and_refuses_unknown_numbers(world: World, db_url: s
     assert not missing.exists()
 
 
-def test_cli_prints_all_unprinted_delivery_notes(world: World, db_url: str, shipped: Shipped,
-                                                 tmp_path: Path) -> None:
+def test_cli_prints_all_unprinted_delivery_notes(world: World, db_url: str, shipped: Shipped, tmp_path: Path) -> None:
     output = tmp_path / "dn.pdf"
     done = run_cli(db_url, "print", "delivery-note", "--unprinted", "-o", str(output))
     assert done.returncode == 0, done.stderr

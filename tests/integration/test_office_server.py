@@ -38,8 +38,15 @@ def outward_address() -> str | None:
 def main_py(*args: str, stdin: str = "", env: dict | None = None) -> subprocess.CompletedProcess[str]:
     full_env = {k: v for k, v in os.environ.items() if k != "ERP_DATABASE_URL"}
     full_env.update(env or {})
-    return subprocess.run([sys.executable, "main.py", *args], cwd=ROOT, input=stdin, capture_output=True, text=True,
-                          env=full_env, timeout=180)
+    return subprocess.run(
+        [sys.executable, "main.py", *args],
+        cwd=ROOT,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=full_env,
+        timeout=180,
+    )
 
 
 @pytest.fixture
@@ -50,14 +57,26 @@ def folder():
 
 
 def connect(port: int, password: str, **kwargs) -> psycopg2.extensions.connection:
-    return psycopg2.connect(host="127.0.0.1", port=port, dbname="erp", user="boss", password=password,
-                            connect_timeout=5, **kwargs)
+    return psycopg2.connect(
+        host="127.0.0.1", port=port, dbname="erp", user="boss", password=password, connect_timeout=5, **kwargs
+    )
 
 
 def test_the_office_server_accepts_password_logins_over_tcp(folder: Path) -> None:
     port = free_port()
-    started = main_py("server", "--data", str(folder), "--listen", "127.0.0.1", "--port", str(port),
-                      "--admin", "boss", "--detach", stdin="boss-password\n")
+    started = main_py(
+        "server",
+        "--data",
+        str(folder),
+        "--listen",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--admin",
+        "boss",
+        "--detach",
+        stdin="boss-password\n",
+    )
     assert started.returncode == 0, started.stderr
     assert f"--db postgresql://USER@{socket.gethostname()}:{port}/erp" in started.stdout
     try:
@@ -79,14 +98,35 @@ def test_the_office_server_accepts_password_logins_over_tcp(folder: Path) -> Non
 def test_tls_needs_a_build_with_tls_and_then_is_required(folder: Path, tmp_path: Path) -> None:
     if not shutil.which("openssl"):
         pytest.skip("openssl is not installed")
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(tmp_path / "k.pem"),
-                    "-out", str(tmp_path / "c.pem"), "-subj", "/CN=localhost", "-days", "2"], check=True,
-                   capture_output=True)
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            str(tmp_path / "k.pem"),
+            "-out",
+            str(tmp_path / "c.pem"),
+            "-subj",
+            "/CN=localhost",
+            "-days",
+            "2",
+        ],
+        check=True,
+        capture_output=True,
+    )
     tls = ["--tls-cert", str(tmp_path / "c.pem"), "--tls-key", str(tmp_path / "k.pem")]
     port = free_port()
     system = sorted(SYSTEM_BIN.glob("*/bin"), key=lambda p: int(p.parent.name))
-    with_tls = [b for b in system if "--with-openssl" in subprocess.run(
-        [str(b / "pg_config"), "--configure"], capture_output=True, text=True).stdout]
+    with_tls = [
+        b
+        for b in system
+        if "--with-openssl"
+        in subprocess.run([str(b / "pg_config"), "--configure"], capture_output=True, text=True).stdout
+    ]
     refused = main_py("server", "--data", str(folder), "--port", str(port), "--detach", *tls)
     if refused.returncode != 0:
         assert "built without TLS" in refused.stderr and len(refused.stderr.strip().splitlines()) == 1
@@ -94,21 +134,48 @@ def test_tls_needs_a_build_with_tls_and_then_is_required(folder: Path, tmp_path:
         pytest.skip("no PostgreSQL with TLS support is installed on this machine")
     shutil.rmtree(folder, ignore_errors=True)
     env = {"ERP_PG_BIN": str(with_tls[-1])}
-    started = main_py("server", "--data", str(folder), "--listen", "*", "--port", str(port), "--admin", "boss",
-                      "--detach", *tls, stdin="boss-password\n", env=env)
+    started = main_py(
+        "server",
+        "--data",
+        str(folder),
+        "--listen",
+        "*",
+        "--port",
+        str(port),
+        "--admin",
+        "boss",
+        "--detach",
+        *tls,
+        stdin="boss-password\n",
+        env=env,
+    )
     assert started.returncode == 0, started.stderr
     try:
         host = outward_address()
         if host is None or host.startswith("127."):
             pytest.skip("this machine has no address other than loopback to test a remote connection from")
-        encrypted = psycopg2.connect(host=host, port=port, dbname="erp", user="boss", password="boss-password",
-                                     sslmode="require", connect_timeout=5)
+        encrypted = psycopg2.connect(
+            host=host,
+            port=port,
+            dbname="erp",
+            user="boss",
+            password="boss-password",
+            sslmode="require",
+            connect_timeout=5,
+        )
         with encrypted.cursor() as cursor:
             cursor.execute("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()")
             assert cursor.fetchone() == (True,)
         encrypted.close()
         with pytest.raises(psycopg2.OperationalError, match="no pg_hba.conf entry|SSL off|rejects connection"):
-            psycopg2.connect(host=host, port=port, dbname="erp", user="boss", password="boss-password",
-                             sslmode="disable", connect_timeout=5)
+            psycopg2.connect(
+                host=host,
+                port=port,
+                dbname="erp",
+                user="boss",
+                password="boss-password",
+                sslmode="disable",
+                connect_timeout=5,
+            )
     finally:
         main_py("server", "--data", str(folder), "--stop", env=env)

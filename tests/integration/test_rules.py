@@ -13,8 +13,13 @@ from tests.factories import World
 
 
 def sql(db: Database, statement: str, **params) -> object:
-    return db.run(lambda s: s.execute(text(statement), params).all() if statement.lstrip().upper().startswith(
-        ("SELECT", "WITH")) or "RETURNING" in statement.upper() else s.execute(text(statement), params).rowcount)
+    return db.run(
+        lambda s: (
+            s.execute(text(statement), params).all()
+            if statement.lstrip().upper().startswith(("SELECT", "WITH")) or "RETURNING" in statement.upper()
+            else s.execute(text(statement), params).rowcount
+        )
+    )
 
 
 def refused(db: Database, statement: str, match: str, **params) -> Exception:
@@ -28,8 +33,13 @@ def test_reserved_can_never_exceed_on_hand(world: World) -> None:
     world.stock("BUY-A", 5)
     order = world.order([("BUY-A", 6)])
     line = world.lines(order)["BUY-A"]["line_id"]
-    error = refused(world.db, "INSERT INTO erp.reservations (product_id, warehouse_id, sales_order_line_id, quantity) "
-                    "VALUES (:p, 1, :l, 6)", "Not enough stock", p=world.products["BUY-A"], l=line)
+    error = refused(
+        world.db,
+        "INSERT INTO erp.reservations (product_id, warehouse_id, sales_order_line_id, quantity) VALUES (:p, 1, :l, 6)",
+        "Not enough stock",
+        p=world.products["BUY-A"],
+        l=line,
+    )
     assert isinstance(error, errors.InsufficientStock)
     assert world.level("BUY-A") == (5, 0)
 
@@ -48,19 +58,31 @@ def test_stock_moves_are_a_ledger(world: World) -> None:
 
 
 def test_on_hand_follows_the_ledger_for_any_writer(world: World) -> None:
-    sql(world.db, "INSERT INTO erp.stock_moves (product_id, warehouse_id, quantity, kind, reason) "
-                  "VALUES (:p, 1, 7, 'adjustment', 'found in psql')", p=world.products["BUY-A"])
+    sql(
+        world.db,
+        "INSERT INTO erp.stock_moves (product_id, warehouse_id, quantity, kind, reason) "
+        "VALUES (:p, 1, 7, 'adjustment', 'found in psql')",
+        p=world.products["BUY-A"],
+    )
     assert world.level("BUY-A") == (7, 0)
-    refused(world.db, "INSERT INTO erp.stock_moves (product_id, warehouse_id, quantity, kind) "
-                      "VALUES (:p, 1, -1, 'receipt')", "sign_matches_kind", p=world.products["BUY-A"])
+    refused(
+        world.db,
+        "INSERT INTO erp.stock_moves (product_id, warehouse_id, quantity, kind) VALUES (:p, 1, -1, 'receipt')",
+        "sign_matches_kind",
+        p=world.products["BUY-A"],
+    )
     assert world.invariants() == []
 
 
 def test_confirmed_orders_cannot_be_edited_or_deleted(world: World) -> None:
     world.stock("BUY-A", 5)
     order = world.confirmed_order([("BUY-A", 2)])
-    refused(world.db, "UPDATE erp.sales_order_lines SET unit_price = 1 WHERE order_id = :o", "can no longer be changed",
-            o=order)
+    refused(
+        world.db,
+        "UPDATE erp.sales_order_lines SET unit_price = 1 WHERE order_id = :o",
+        "can no longer be changed",
+        o=order,
+    )
     refused(world.db, "UPDATE erp.sales_orders SET customer_id = 2 WHERE id = :o", "can no longer be changed", o=order)
     refused(world.db, "DELETE FROM erp.sales_orders WHERE id = :o", "only drafts can be deleted", o=order)
     refused(world.db, "UPDATE erp.sales_orders SET state = 'draft' WHERE id = :o", "cannot become draft", o=order)
@@ -69,8 +91,11 @@ def test_confirmed_orders_cannot_be_edited_or_deleted(world: World) -> None:
 def test_price_below_cost_needs_a_reason_even_from_psql(world: World) -> None:
     order = world.order([("BUY-A", 1)])
     refused(world.db, "UPDATE erp.sales_order_lines SET unit_price = 5 WHERE order_id = :o", "below its cost", o=order)
-    sql(world.db, "UPDATE erp.sales_order_lines SET unit_price = 5, below_cost_reason = 'clearance' WHERE order_id = :o",
-        o=order)
+    sql(
+        world.db,
+        "UPDATE erp.sales_order_lines SET unit_price = 5, below_cost_reason = 'clearance' WHERE order_id = :o",
+        o=order,
+    )
 
 
 def test_posted_invoices_are_immutable(world: World) -> None:
@@ -78,10 +103,15 @@ def test_posted_invoices_are_immutable(world: World) -> None:
     order = world.confirmed_order([("BUY-A", 10)])
     world.ship_all(order)
     invoice = world.invoice(order)
-    refused(world.db, "UPDATE erp.invoices SET gross_total = 1, net_total = 1, tax_total = 0 WHERE id = :i",
-            "issue a credit note", i=invoice)
-    refused(world.db, "UPDATE erp.invoice_lines SET unit_price = 1 WHERE invoice_id = :i", "issue a credit note",
-            i=invoice)
+    refused(
+        world.db,
+        "UPDATE erp.invoices SET gross_total = 1, net_total = 1, tax_total = 0 WHERE id = :i",
+        "issue a credit note",
+        i=invoice,
+    )
+    refused(
+        world.db, "UPDATE erp.invoice_lines SET unit_price = 1 WHERE invoice_id = :i", "issue a credit note", i=invoice
+    )
     refused(world.db, "DELETE FROM erp.invoices WHERE id = :i", "cannot be deleted", i=invoice)
     with pytest.raises(errors.ValidationError, match="cannot be deleted"):
         world.db.run(finance.delete_draft_invoice, invoice)
@@ -94,8 +124,9 @@ def test_credit_note_corrects_a_posted_invoice(world: World) -> None:
     order = world.confirmed_order([("BUY-A", 10)])
     world.ship_all(order)
     invoice = world.invoice(order)
-    line = world.db.run(lambda s: s.execute(text("SELECT id FROM erp.invoice_lines WHERE invoice_id = :i"),
-                                            {"i": invoice}).scalar_one())
+    line = world.db.run(
+        lambda s: s.execute(text("SELECT id FROM erp.invoice_lines WHERE invoice_id = :i"), {"i": invoice}).scalar_one()
+    )
     with pytest.raises(errors.ValidationError, match="reason is required"):
         world.db.run(finance.create_credit_note, invoice, reason="")
     note = world.db.run(finance.create_credit_note, invoice, reason="price error", quantities={line: 4}).id
@@ -135,8 +166,12 @@ def test_invoice_numbers_have_no_gaps_even_when_a_posting_fails(world: World) ->
 def test_audit_trail_records_who_and_cannot_be_rewritten(world: World) -> None:
     world.stock("BUY-A", 3)
     order = world.confirmed_order([("BUY-A", 2)])
-    rows = sql(world.db, "SELECT actor, action, before ->> 'state', after ->> 'state' FROM erp.audit_log "
-                         "WHERE table_name = 'sales_orders' AND row_id = :o ORDER BY id", o=str(order))
+    rows = sql(
+        world.db,
+        "SELECT actor, action, before ->> 'state', after ->> 'state' FROM erp.audit_log "
+        "WHERE table_name = 'sales_orders' AND row_id = :o ORDER BY id",
+        o=str(order),
+    )
     assert rows[0][1] == "insert" and rows[0][3] == "draft"
     assert ("draft", "confirmed") in [(r[2], r[3]) for r in rows]
     assert all(r[0] == "postgres" for r in rows)
@@ -149,7 +184,9 @@ def test_psql_writes_produce_events(world: World) -> None:
     order = world.order([("BUY-A", 1)])
     before = world.count("order_events")
     sql(world.db, "UPDATE erp.sales_orders SET notes = 'call before delivery' WHERE id = :o", o=order)
-    rows = sql(world.db, "SELECT event_type, document_type, document_id, sales_order_id FROM erp.order_events "
-                         "ORDER BY id DESC LIMIT 1")
+    rows = sql(
+        world.db,
+        "SELECT event_type, document_type, document_id, sales_order_id FROM erp.order_events ORDER BY id DESC LIMIT 1",
+    )
     assert world.count("order_events") == before + 1
     assert tuple(rows[0]) == ("updated", "sales_order", order, order)

@@ -17,8 +17,12 @@ def test_a_draft_is_edited_and_a_concurrent_edit_is_refused(world: World) -> Non
     db = world.db
     order = world.order([("BUY-A", 1)])
     version = world.order_row(order)["version"]
-    db.run(sales.update_order, order, expected_version=version,
-           lines=[LineInput("BUY-A", 3), LineInput("buy b", 2, unit_price="25", discount_pct="10")])
+    db.run(
+        sales.update_order,
+        order,
+        expected_version=version,
+        lines=[LineInput("BUY-A", 3), LineInput("buy b", 2, unit_price="25", discount_pct="10")],
+    )
     lines = world.lines(order)
     assert (lines["BUY-A"]["ordered"], lines["BUY-B"]["ordered"], lines["BUY-B"]["net_amount"]) == (3, 2, 45)
     with pytest.raises(ConcurrentChange, match="changed by someone else"):
@@ -66,8 +70,11 @@ def test_a_date_that_cannot_be_met_makes_the_order_late_at_once(world: World) ->
 
 def test_availability_for_order_entry(world: World) -> None:
     world.stock("BUY-A", 5)
-    rows = world.db.run(lambda s: queries.availability(
-        s, [(world.products["BUY-A"], 3), (world.products["BUY-A"], 4), (world.products["BUY-B"], 1)]))
+    rows = world.db.run(
+        lambda s: queries.availability(
+            s, [(world.products["BUY-A"], 3), (world.products["BUY-A"], 4), (world.products["BUY-B"], 1)]
+        )
+    )
     assert (rows[0].available, rows[0].ship_date) == (5, world.today)
     assert rows[1].ship_date == world.today + dt.timedelta(days=5)  # the first line took three of five
     assert rows[2].ship_date == world.today + dt.timedelta(days=10)  # BUY-B's own lead time

@@ -36,15 +36,23 @@ def test_models_and_migrations_agree(db: Database) -> None:
         return True
 
     with db.engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={
-            "include_schemas": True, "include_name": only_erp, "compare_type": True,
-            "compare_server_default": True})
+        context = MigrationContext.configure(
+            connection,
+            opts={
+                "include_schemas": True,
+                "include_name": only_erp,
+                "compare_type": True,
+                "compare_server_default": True,
+            },
+        )
         differences = compare_metadata(context, Base.metadata)
     assert differences == []
 
 
 def test_state_machines_in_python_and_database_agree(db: Database) -> None:
-    rows = db.run(lambda s: s.execute(text("SELECT document_type, from_state, to_state FROM erp.state_transitions")).all())
+    rows = db.run(
+        lambda s: s.execute(text("SELECT document_type, from_state, to_state FROM erp.state_transitions")).all()
+    )
     in_database: dict[str, set[tuple[str, str]]] = {}
     for document_type, frm, to in rows:
         in_database.setdefault(document_type, set()).add((frm, to))
@@ -55,27 +63,55 @@ def _fake_row(session, document_type: str) -> int:
     """A bare row of the table (and the documents it points at), written with triggers off: only its state
     matters here. Master data comes from the `world` fixture."""
     session.execute(text("SET LOCAL session_replication_role = replica"))
-    so = session.execute(text("INSERT INTO erp.sales_orders (number, customer_id, warehouse_id) "
-                              "VALUES ('SO-2000-00001', 1, 1) RETURNING id")).scalar_one()
-    po = session.execute(text("INSERT INTO erp.purchase_orders (number, supplier_id, warehouse_id, expected_date) "
-                              "VALUES ('PO-2000-00001', 1, 1, current_date) RETURNING id")).scalar_one()
-    pol = session.execute(text("INSERT INTO erp.purchase_order_lines (order_id, line_no, product_id, quantity, "
-                               "unit_cost) VALUES (:po, 1, 1, 1, 1) RETURNING id"), {"po": po}).scalar_one()
+    so = session.execute(
+        text(
+            "INSERT INTO erp.sales_orders (number, customer_id, warehouse_id) "
+            "VALUES ('SO-2000-00001', 1, 1) RETURNING id"
+        )
+    ).scalar_one()
+    po = session.execute(
+        text(
+            "INSERT INTO erp.purchase_orders (number, supplier_id, warehouse_id, expected_date) "
+            "VALUES ('PO-2000-00001', 1, 1, current_date) RETURNING id"
+        )
+    ).scalar_one()
+    pol = session.execute(
+        text(
+            "INSERT INTO erp.purchase_order_lines (order_id, line_no, product_id, quantity, "
+            "unit_cost) VALUES (:po, 1, 1, 1, 1) RETURNING id"
+        ),
+        {"po": po},
+    ).scalar_one()
     ids = {
         "sales_order": so,
         "purchase_order": po,
-        "purchase_request": session.execute(text(
-            "INSERT INTO erp.purchase_requests (product_id, warehouse_id, supplier_id, quantity, needed_by, "
-            "purchase_order_line_id) VALUES (1, 1, 1, 1, current_date, :pol) RETURNING id"), {"pol": pol}).scalar_one(),
-        "production_order": session.execute(text(
-            "INSERT INTO erp.production_orders (number, product_id, warehouse_id, work_centre_id, quantity, due_date) "
-            "VALUES ('MO-2000-00001', 1, 1, 1, 1, current_date) RETURNING id")).scalar_one(),
-        "delivery_note": session.execute(text(
-            "INSERT INTO erp.delivery_notes (number, sales_order_id, warehouse_id) VALUES ('DN-2000-00001', :so, 1) "
-            "RETURNING id"), {"so": so}).scalar_one(),
-        "invoice": session.execute(text(
-            "INSERT INTO erp.invoices (number, sales_order_id, customer_id, invoice_date, due_date) "
-            "VALUES ('INV-2000-00001', :so, 1, current_date, current_date) RETURNING id"), {"so": so}).scalar_one(),
+        "purchase_request": session.execute(
+            text(
+                "INSERT INTO erp.purchase_requests (product_id, warehouse_id, supplier_id, quantity, needed_by, "
+                "purchase_order_line_id) VALUES (1, 1, 1, 1, current_date, :pol) RETURNING id"
+            ),
+            {"pol": pol},
+        ).scalar_one(),
+        "production_order": session.execute(
+            text(
+                "INSERT INTO erp.production_orders (number, product_id, warehouse_id, work_centre_id, quantity,"
+                " due_date) VALUES ('MO-2000-00001', 1, 1, 1, 1, current_date) RETURNING id"
+            )
+        ).scalar_one(),
+        "delivery_note": session.execute(
+            text(
+                "INSERT INTO erp.delivery_notes (number, sales_order_id, warehouse_id)"
+                " VALUES ('DN-2000-00001', :so, 1) RETURNING id"
+            ),
+            {"so": so},
+        ).scalar_one(),
+        "invoice": session.execute(
+            text(
+                "INSERT INTO erp.invoices (number, sales_order_id, customer_id, invoice_date, due_date) "
+                "VALUES ('INV-2000-00001', :so, 1, current_date, current_date) RETURNING id"
+            ),
+            {"so": so},
+        ).scalar_one(),
     }
     session.execute(text("SET LOCAL session_replication_role = origin"))
     return ids[document_type]

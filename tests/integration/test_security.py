@@ -26,9 +26,13 @@ class Clerk:
     def __init__(self, db_url: str, login: str, password: str = PASSWORD) -> None:
         self.login = login
         self.url = make_url(db_url)._replace(username=login, password=password)
-        self.conn = psycopg2.connect(host=self.url.host or self.url.query.get("host"),
-                                     port=self.url.port or self.url.query.get("port"), dbname=self.url.database,
-                                     user=login, password=password)
+        self.conn = psycopg2.connect(
+            host=self.url.host or self.url.query.get("host"),
+            port=self.url.port or self.url.query.get("port"),
+            dbname=self.url.database,
+            user=login,
+            password=password,
+        )
         self.conn.autocommit = True
 
     def sql(self, statement: str, *params):
@@ -50,8 +54,13 @@ class Clerk:
 def clerks(world: World, db_url: str) -> dict[str, Clerk]:
     prefix = f"t{uuid.uuid4().hex[:6]}"
     for department in security.DEPARTMENTS:
-        world.db.run(security.create_user, login=f"{prefix}_{department}", department=department, password=PASSWORD,
-                     full_name=f"Test {department}")
+        world.db.run(
+            security.create_user,
+            login=f"{prefix}_{department}",
+            department=department,
+            password=PASSWORD,
+            full_name=f"Test {department}",
+        )
     result = {d: Clerk(db_url, f"{prefix}_{d}") for d in security.DEPARTMENTS}
     yield result
     for clerk in result.values():
@@ -59,8 +68,11 @@ def clerks(world: World, db_url: str) -> dict[str, Clerk]:
 
 
 def fingerprint(world: World) -> tuple:
-    return world.db.run(lambda s: s.execute(text(
-        "SELECT (SELECT count(*) FROM erp.audit_log), (SELECT count(*) FROM erp.order_events)")).one())
+    return world.db.run(
+        lambda s: s.execute(
+            text("SELECT (SELECT count(*) FROM erp.audit_log), (SELECT count(*) FROM erp.order_events)")
+        ).one()
+    )
 
 
 @pytest.fixture
@@ -73,8 +85,9 @@ def story(world: World) -> dict:
     invoice = world.invoice(shipped)
     short = world.confirmed_order([("BUY-B", 1), ("MADE-Y", 1)])
     mo = world.db.run(lambda s: s.execute(text("SELECT min(id) FROM erp.production_orders")).scalar())
-    return dict(draft=draft, ready=ready, shipped=shipped, invoice=invoice, short=short, mo=mo,
-                product=world.products["BUY-A"])
+    return dict(
+        draft=draft, ready=ready, shipped=shipped, invoice=invoice, short=short, mo=mo, product=world.products["BUY-A"]
+    )
 
 
 FORBIDDEN = {
@@ -156,8 +169,9 @@ def test_forbidden_writes_fail_and_change_nothing(world: World, clerks: dict, st
 
 
 @pytest.mark.parametrize("department", security.DEPARTMENTS)
-def test_nobody_reads_passwords_changes_their_role_or_touches_the_audit(world: World, clerks: dict,
-                                                                         department: str) -> None:
+def test_nobody_reads_passwords_changes_their_role_or_touches_the_audit(
+    world: World, clerks: dict, department: str
+) -> None:
     clerk = clerks[department]
     before = fingerprint(world)
     for statement in EVERYONE_FORBIDDEN:
@@ -240,13 +254,21 @@ def test_a_wrong_password_is_refused(world: World, clerks: dict, db_url: str) ->
 
 
 def test_passwords_are_stored_as_scram_verifiers(world: World, clerks: dict) -> None:
-    stored = world.db.run(lambda s: s.execute(text("SELECT rolpassword FROM pg_authid WHERE rolname = :r"),
-                                              {"r": clerks["sales"].login}).scalar())
+    stored = world.db.run(
+        lambda s: s.execute(
+            text("SELECT rolpassword FROM pg_authid WHERE rolname = :r"), {"r": clerks["sales"].login}
+        ).scalar()
+    )
     assert stored.startswith("SCRAM-SHA-256$") and PASSWORD not in stored
 
 
-INJECTIONS = ["'); DROP TABLE erp.customers; --", "x' OR '1'='1", "\"; DELETE FROM erp.products; --",
-              "$$; DROP SCHEMA erp CASCADE; $$", "北京'; TRUNCATE erp.audit_log; --"]
+INJECTIONS = [
+    "'); DROP TABLE erp.customers; --",
+    "x' OR '1'='1",
+    '"; DELETE FROM erp.products; --',
+    "$$; DROP SCHEMA erp CASCADE; $$",
+    "北京'; TRUNCATE erp.audit_log; --",
+]
 
 
 def test_sql_in_text_fields_is_stored_as_text(world: World) -> None:
@@ -254,10 +276,17 @@ def test_sql_in_text_fields_is_stored_as_text(world: World) -> None:
     from server_db.services import masterdata, warehouse
 
     for n, attack in enumerate(INJECTIONS):
-        customer = world.db.run(masterdata.create_customer, code=f"INJ{n}", name=attack, address=attack,
-                                contact=attack[:100]).id
-        order = world.db.run(sales.create_order, customer=customer, lines=[sales.LineInput("BUY-A", 1, description=attack)],
-                             notes=attack, customer_reference=attack[:100], delivery_address=attack).id
+        customer = world.db.run(
+            masterdata.create_customer, code=f"INJ{n}", name=attack, address=attack, contact=attack[:100]
+        ).id
+        order = world.db.run(
+            sales.create_order,
+            customer=customer,
+            lines=[sales.LineInput("BUY-A", 1, description=attack)],
+            notes=attack,
+            customer_reference=attack[:100],
+            delivery_address=attack,
+        ).id
         world.db.run(warehouse.adjust_stock, "BUY-A", quantity=1, reason=attack)
         world.db.run(sales.confirm_order, order)
         world.db.run(sales.cancel_order, order, reason=attack)

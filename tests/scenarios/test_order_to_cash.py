@@ -35,7 +35,8 @@ def test_bought_item_short_in_stock_goes_from_entry_to_payment(world: World) -> 
     assert world.level("BUY-A") == (6, 6)
     requests = db.run(queries.purchase_requests)
     assert [(r["sku"], r["quantity"], r["supplier_code"], r["sales_order_id"]) for r in requests] == [
-        ("BUY-A", 4, "SUP", order)]
+        ("BUY-A", 4, "SUP", order)
+    ]
     assert in_queue(db.run(queries.pick_queue), order)  # the warehouse could ship the six already
     assert db.run(lambda s: queries.board_rows(s, ids=[order]))[0]["state"] == "in_fulfilment"
 
@@ -69,8 +70,11 @@ def test_bought_item_short_in_stock_goes_from_entry_to_payment(world: World) -> 
     assert world.state(order) == "closed"
     assert not in_queue(db.run(queries.board_rows), order)
     assert db.run(queries.receivables_ageing) == []
-    steps = [e.new_state for e in db.run(queries.order_timeline, order) if e.document_type == "sales_order"
-             and e.state_changed]
+    steps = [
+        e.new_state
+        for e in db.run(queries.order_timeline, order)
+        if e.document_type == "sales_order" and e.state_changed
+    ]
     assert steps == ["confirmed", "in_fulfilment", "ready", "shipped", "invoiced", "paid", "closed"]
     assert world.invariants() == []
 

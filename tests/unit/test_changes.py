@@ -6,9 +6,19 @@ from server_db.changes import Changes, Event
 
 
 def event(id: int, document_type: str, document_id: int, order: int | None) -> Event:
-    return Event(id=id, xid=1, created_at=dt.datetime.now(dt.UTC), actor="anna", event_type="updated",
-                 sales_order_id=order, document_type=document_type, document_id=document_id, document_no=None,
-                 old_state=None, new_state=None)
+    return Event(
+        id=id,
+        xid=1,
+        created_at=dt.datetime.now(dt.UTC),
+        actor="anna",
+        event_type="updated",
+        sales_order_id=order,
+        document_type=document_type,
+        document_id=document_id,
+        document_no=None,
+        old_state=None,
+        new_state=None,
+    )
 
 
 def test_events_name_the_rows_that_changed() -> None:

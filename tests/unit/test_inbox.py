@@ -8,11 +8,23 @@ from erp_desktop.inbox import inbox_message
 from server_db.changes import Event
 
 
-def event(document_type: str, event_type: str, new_state: str | None = None, old_state: str | None = None,
-          **payload) -> Event:
-    return Event(id=1, xid=1, created_at=dt.datetime.now(dt.UTC), actor="anna", event_type=event_type,
-                 sales_order_id=7, document_type=document_type, document_id=3, document_no="SO-2026-00042",
-                 old_state=old_state, new_state=new_state, payload=payload)
+def event(
+    document_type: str, event_type: str, new_state: str | None = None, old_state: str | None = None, **payload
+) -> Event:
+    return Event(
+        id=1,
+        xid=1,
+        created_at=dt.datetime.now(dt.UTC),
+        actor="anna",
+        event_type=event_type,
+        sales_order_id=7,
+        document_type=document_type,
+        document_id=3,
+        document_no="SO-2026-00042",
+        old_state=old_state,
+        new_state=new_state,
+        payload=payload,
+    )
 
 
 def test_the_warehouse_hears_an_order_is_ready_to_pick() -> None:
@@ -32,8 +44,16 @@ def test_purchasing_hears_of_new_requests_with_a_readable_quantity() -> None:
 
 
 def test_sales_and_the_supervisor_hear_of_late_orders() -> None:
-    late = event("sales_order", "updated", "in_fulfilment", "in_fulfilment", late=True,
-                 estimated_ship_date="2026-12-03", promised_date="2026-12-01", changed=["estimated_ship_date", "late"])
+    late = event(
+        "sales_order",
+        "updated",
+        "in_fulfilment",
+        "in_fulfilment",
+        late=True,
+        estimated_ship_date="2026-12-03",
+        promised_date="2026-12-01",
+        changed=["estimated_ship_date", "late"],
+    )
     assert "late" in inbox_message(late, "sales")
     assert inbox_message(late, "warehouse") is None
     still_late = event("sales_order", "updated", "in_fulfilment", "in_fulfilment", late=True, changed=[])

@@ -11,8 +11,14 @@ TODAY = dt.date(2026, 11, 25)
 
 
 def order(id: int, hours: str, due: int, ready: int = 0, wc: int = 1, in_progress: bool = False) -> OrderToSchedule:
-    return OrderToSchedule(id=id, work_centre_id=wc, remaining_hours=D(hours), due_date=TODAY + dt.timedelta(due),
-                           ready_date=TODAY + dt.timedelta(ready), in_progress=in_progress)
+    return OrderToSchedule(
+        id=id,
+        work_centre_id=wc,
+        remaining_hours=D(hours),
+        due_date=TODAY + dt.timedelta(due),
+        ready_date=TODAY + dt.timedelta(ready),
+        in_progress=in_progress,
+    )
 
 
 def test_earliest_due_date_goes_first_and_capacity_is_never_exceeded() -> None:
@@ -23,8 +29,9 @@ def test_earliest_due_date_goes_first_and_capacity_is_never_exceeded() -> None:
 
 
 def test_orders_in_progress_keep_the_floor() -> None:
-    plan = {p.id: p for p in plan_schedule([order(1, "8", due=1), order(2, "8", due=9, in_progress=True)],
-                                           {1: D(8)}, TODAY)}
+    plan = {
+        p.id: p for p in plan_schedule([order(1, "8", due=1), order(2, "8", due=9, in_progress=True)], {1: D(8)}, TODAY)
+    }
     assert plan[2].start == TODAY
     assert plan[1].start == TODAY + dt.timedelta(1)
 
@@ -35,8 +42,10 @@ def test_nothing_starts_before_its_components_arrive() -> None:
 
 
 def test_work_centres_are_independent() -> None:
-    plan = {p.id: p for p in plan_schedule([order(1, "8", due=1, wc=1), order(2, "8", due=1, wc=2)],
-                                           {1: D(8), 2: D(8)}, TODAY)}
+    plan = {
+        p.id: p
+        for p in plan_schedule([order(1, "8", due=1, wc=1), order(2, "8", due=1, wc=2)], {1: D(8), 2: D(8)}, TODAY)
+    }
     assert plan[1].start == plan[2].start == TODAY
 
 

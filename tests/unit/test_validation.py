@@ -15,11 +15,14 @@ def test_valid_unified_social_credit_codes_pass(code: str) -> None:
     assert validation.uscc(code.lower()) == code
 
 
-@pytest.mark.parametrize("code,why", [
-    ("911101056000012343", "not valid"),  # wrong check character
-    ("91110105600001234", "18 characters"),
-    ("9111010560000I2342", "not valid"),  # I is not in the alphabet
-])
+@pytest.mark.parametrize(
+    "code,why",
+    [
+        ("911101056000012343", "not valid"),  # wrong check character
+        ("91110105600001234", "18 characters"),
+        ("9111010560000I2342", "not valid"),  # I is not in the alphabet
+    ],
+)
 def test_invalid_unified_social_credit_codes_are_refused(code: str, why: str) -> None:
     with pytest.raises(ValidationError, match=why):
         validation.uscc(code)
@@ -29,8 +32,9 @@ def test_empty_credit_code_means_none() -> None:
     assert validation.uscc("  ") is None
 
 
-@pytest.mark.parametrize("typed,standard", [("abc 12", "ABC-12"), ("brg_6204", "BRG-6204"), ("A--B", "A-B"),
-                                            ("x.y/z", "X-Y-Z")])
+@pytest.mark.parametrize(
+    "typed,standard", [("abc 12", "ABC-12"), ("brg_6204", "BRG-6204"), ("A--B", "A-B"), ("x.y/z", "X-Y-Z")]
+)
 def test_skus_are_standardised(typed: str, standard: str) -> None:
     assert validation.sku(typed) == standard
 
@@ -41,15 +45,28 @@ def test_bad_skus_are_refused(bad: str) -> None:
         validation.sku(bad)
 
 
-@pytest.mark.parametrize("typed,value", [("10", Decimal("10.000")), ("1,234.5", Decimal("1234.500")),
-                                         (3, Decimal("3.000")), (0.1, Decimal("0.100"))])
+@pytest.mark.parametrize(
+    "typed,value",
+    [("10", Decimal("10.000")), ("1,234.5", Decimal("1234.500")), (3, Decimal("3.000")), (0.1, Decimal("0.100"))],
+)
 def test_quantities_parse(typed: object, value: Decimal) -> None:
     assert validation.quantity(typed) == value
 
 
-@pytest.mark.parametrize("bad,why", [("0", "more than zero"), ("-1", "more than zero"), ("abc", "a number"),
-                                     ("1.2345", "at most 3 decimals"), ("1e20", "too large"), (None, "required"),
-                                     ("NaN", "a number"), (True, "required"), ("Infinity", "a number")])
+@pytest.mark.parametrize(
+    "bad,why",
+    [
+        ("0", "more than zero"),
+        ("-1", "more than zero"),
+        ("abc", "a number"),
+        ("1.2345", "at most 3 decimals"),
+        ("1e20", "too large"),
+        (None, "required"),
+        ("NaN", "a number"),
+        (True, "required"),
+        ("Infinity", "a number"),
+    ],
+)
 def test_bad_quantities_say_why(bad: object, why: str) -> None:
     with pytest.raises(ValidationError, match=why):
         validation.quantity(bad, label="The quantity")

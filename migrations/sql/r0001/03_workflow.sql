@@ -484,6 +484,11 @@ BEGIN
             WHERE NOT EXISTS (SELECT 1 FROM purchase_requests q WHERE q.id = r.id AND q.state = 'open')) THEN
         PERFORM erp.fail('ER003', 'Some of the chosen purchase requests are no longer open; refresh the list.');
     END IF;
+    -- sales orders before their requests (cancelling an order locks it, then its requests)
+    PERFORM 1 FROM sales_orders
+     WHERE id IN (SELECT l.order_id FROM purchase_requests q JOIN sales_order_lines l ON l.id = q.sales_order_line_id
+                   WHERE q.state = 'open' AND (p_request_ids IS NULL OR q.id = ANY (p_request_ids)))
+     ORDER BY id FOR UPDATE;
     PERFORM 1 FROM purchase_requests
      WHERE state = 'open' AND (p_request_ids IS NULL OR id = ANY (p_request_ids))
      ORDER BY id FOR UPDATE;
@@ -853,10 +858,13 @@ DECLARE
     v_line_no integer := 0;
     v_address text;
 BEGIN
-    SELECT * INTO o FROM sales_orders WHERE id = p_order_id FOR UPDATE;
+    SELECT * INTO o FROM sales_orders WHERE id = p_order_id;
     IF NOT FOUND THEN
         PERFORM erp.fail('ER002', 'Sales order #%s does not exist.', p_order_id::text);
     END IF;
+    -- stock before the order, as everywhere: a pick is usually shipped in the same transaction
+    PERFORM erp._lock_stock(o.warehouse_id, ARRAY(SELECT product_id FROM sales_order_lines WHERE order_id = p_order_id));
+    SELECT * INTO o FROM sales_orders WHERE id = p_order_id FOR UPDATE;
     IF o.state NOT IN ('in_fulfilment', 'ready', 'partially_shipped') THEN
         PERFORM erp.fail('ER003', 'Sales order %s is %s; there is nothing to pick.', o.number, erp.state_label(o.state));
     END IF;
