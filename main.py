@@ -18,8 +18,12 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="With no --db, ERP_DATABASE_URL or saved server, a private database is started for you.",
     )
     parser.add_argument("--db", metavar="URL", help="database server, e.g. postgresql://anna@erp-server/erp")
-    parser.add_argument("--role", choices=DEPARTMENTS, metavar="ROLE",
-                        help=f"open this department's window straight away as its demo user: {', '.join(DEPARTMENTS)}")
+    parser.add_argument(
+        "--role",
+        choices=DEPARTMENTS,
+        metavar="ROLE",
+        help=f"open this department's window straight away as its demo user: {', '.join(DEPARTMENTS)}",
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="log what happens to stderr")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     cli.add_commands(commands)
@@ -31,8 +35,10 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
     if args.command:
         from server_db import cli
 

@@ -35,23 +35,54 @@ class World:
             masterdata.create_work_centre(session, code="ASM", name="装配 Assembly", daily_capacity_hours=8)
             masterdata.create_supplier(session, code="SUP", name="宁波供应商", lead_time_days=5)
             customers = {
-                "CN": masterdata.create_customer(session, code="CN", name=CUSTOMER_NAME, address=CUSTOMER_ADDRESS,
-                                                 tax_id="911101056000012342").id,
-                "LIMIT": masterdata.create_customer(session, code="LIMIT", name="Small Buyer Ltd",
-                                                    credit_limit="1000").id,
+                "CN": masterdata.create_customer(
+                    session, code="CN", name=CUSTOMER_NAME, address=CUSTOMER_ADDRESS, tax_id="911101056000012342"
+                ).id,
+                "LIMIT": masterdata.create_customer(
+                    session, code="LIMIT", name="Small Buyer Ltd", credit_limit="1000"
+                ).id,
             }
             products = {
-                "BUY-A": masterdata.create_product(session, sku="BUY-A", name="Bought A 轴承", procurement="buy",
-                                                   price="10", cost="6", default_supplier="SUP").id,
-                "BUY-B": masterdata.create_product(session, sku="BUY-B", name="Bought B", procurement="buy",
-                                                   price="20", cost="12", default_supplier="SUP",
-                                                   lead_time_days=10).id,
-                "COMP-X": masterdata.create_product(session, sku="COMP-X", name="Component X", procurement="buy",
-                                                    price="3", cost="2", default_supplier="SUP").id,
+                "BUY-A": masterdata.create_product(
+                    session,
+                    sku="BUY-A",
+                    name="Bought A 轴承",
+                    procurement="buy",
+                    price="10",
+                    cost="6",
+                    default_supplier="SUP",
+                ).id,
+                "BUY-B": masterdata.create_product(
+                    session,
+                    sku="BUY-B",
+                    name="Bought B",
+                    procurement="buy",
+                    price="20",
+                    cost="12",
+                    default_supplier="SUP",
+                    lead_time_days=10,
+                ).id,
+                "COMP-X": masterdata.create_product(
+                    session,
+                    sku="COMP-X",
+                    name="Component X",
+                    procurement="buy",
+                    price="3",
+                    cost="2",
+                    default_supplier="SUP",
+                ).id,
             }
             products["MADE-Y"] = masterdata.create_product(
-                session, sku="MADE-Y", name="Made Y 泵", procurement="make", price="100", cost="50",
-                work_centre="ASM", hours_per_unit="2", bom=[("COMP-X", 2)]).id
+                session,
+                sku="MADE-Y",
+                name="Made Y 泵",
+                procurement="make",
+                price="100",
+                cost="50",
+                work_centre="ASM",
+                hours_per_unit="2",
+                bom=[("COMP-X", 2)],
+            ).id
             return cls(db, current_date(session), products, customers)
 
         return db.run(setup)
@@ -63,8 +94,12 @@ class World:
 
     def order(self, lines: list[tuple[str, Any]], *, customer: str = "CN", days: int | None = 10, **kwargs: Any) -> int:
         changes = self.db.run(
-            sales.create_order, customer=customer, lines=[LineInput(product=sku, quantity=qty) for sku, qty in lines],
-            requested_date=self.today + dt.timedelta(days=days) if days is not None else None, **kwargs)
+            sales.create_order,
+            customer=customer,
+            lines=[LineInput(product=sku, quantity=qty) for sku, qty in lines],
+            requested_date=self.today + dt.timedelta(days=days) if days is not None else None,
+            **kwargs,
+        )
         assert changes.id is not None
         return changes.id
 
@@ -104,9 +139,11 @@ class World:
 
     def level(self, sku: str) -> tuple[Decimal, Decimal]:
         """(on hand, reserved) of a product in the main warehouse."""
+
         def read(session: Any) -> tuple[Decimal, Decimal]:
             level = session.scalar(select(StockLevel).where(StockLevel.product_id == self.products[sku]))
             return level.on_hand, level.reserved
+
         return self.db.run(read)
 
     def product(self, sku: str) -> Product:
