@@ -1,13 +1,17 @@
-"""Following the outbox without Qt: wait on `fileno()`, then `fetch()` returns the new events in order.
+"""Following the outbox without Qt: wait on `fileno()`, then `fetch()` returns the new events.
 
 Nothing is lost when transactions commit out of id order. Event ids come from a sequence, and a
 transaction that took id 10 may commit after one that took id 11, so "id > last seen" would skip 10 for
 good. Instead the listener keeps a *watermark* W on transaction ids: every event of a transaction older
 than W has been delivered. Each fetch reads, in one statement, the snapshot's xmin (the oldest transaction
-still running: every transaction below it has ended and none can appear below it later) and the events with
-W <= xid < xmin; then W becomes xmin. Each event is delivered exactly once, and a reconnect simply resumes
-from W. Events of committed transactions that sit above a still-running older one are held back until it
-ends; `pending` says so, and the caller fetches again shortly.
+still running: every transaction below it has ended and none can appear below it later) and every visible
+(committed) event with xid >= W; then W becomes xmin.
+
+Events of transactions at or above xmin are committed too (a row is only visible once its transaction
+has committed), but an older transaction may still be running below them. They are delivered at once, not
+held back behind it, and their ids are remembered until the watermark passes their transaction, so they
+are not delivered again. Each event is therefore delivered exactly once and as soon as it is committed, and
+a reconnect simply resumes from W with the same memory.
 """
 
 from __future__ import annotations
@@ -67,6 +71,7 @@ class EventListener:
         self.application_name = application_name
         self.watermark = watermark
         self.pending = False
+        self._early: dict[int, int] = {}  # event id -> xid of events delivered above the watermark
         self._conn: psycopg2.extensions.connection | None = None
 
     @property
@@ -95,7 +100,8 @@ class EventListener:
         return self._conn.fileno()
 
     def fetch(self) -> FetchResult:
-        """Drain notifications and return every event not yet delivered, in (xid, id) order."""
+        """Drain notifications and return every committed event not yet delivered, in (xid, id) order
+        within the batch."""
         if self._conn is None:
             raise ListenerDisconnected("not connected")
         try:
@@ -104,11 +110,9 @@ class EventListener:
             with self._conn.cursor() as cursor:
                 cursor.execute(
                     f"""
-                    SELECT s.hi::text,
-                           EXISTS (SELECT 1 FROM erp.order_events p WHERE p.xid >= s.hi) AS pending,
-                           {", ".join("e." + c.strip() for c in EVENT_COLUMNS.split(","))}
+                    SELECT s.hi::text, {", ".join("e." + c.strip() for c in EVENT_COLUMNS.split(","))}
                       FROM (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS hi) s
-                      LEFT JOIN erp.order_events e ON e.xid >= %(lo)s::text::xid8 AND e.xid < s.hi
+                      LEFT JOIN erp.order_events e ON e.xid >= %(lo)s::text::xid8
                      ORDER BY e.xid, e.id
                     """,
                     {"lo": str(self.watermark)},
@@ -117,9 +121,21 @@ class EventListener:
         except (psycopg2.OperationalError, psycopg2.InterfaceError) as exc:
             self.close()
             raise ListenerDisconnected(str(exc).strip()) from exc
-        self.watermark = int(rows[0][0])
-        self.pending = bool(rows[0][1])
-        events = [event_from_row(row[2:]) for row in rows if row[2] is not None]
+        high = int(rows[0][0])
+        events = []
+        for row in rows:
+            if row[1] is None:
+                continue
+            event = event_from_row(row[1:])
+            if event.id in self._early:
+                continue  # delivered early, while it sat above a running transaction
+            if event.xid >= high:
+                # committed, but above a transaction still running: deliver now, remember not to again
+                self._early[event.id] = event.xid
+            events.append(event)
+        self.watermark = high
+        self._early = {i: xid for i, xid in self._early.items() if xid >= high}
+        self.pending = False
         return FetchResult(events, self.pending)
 
     def close(self) -> None:
