@@ -28,14 +28,16 @@ CUSTOMERS = ("HUALIAN", "PUDONG-EL", "SZ-ROBOT", "MUELLER")
 Row = tuple[str, str, str]
 
 
-def run() -> list[Row]:
-    """The figures as (figure, value, goal) rows, measured on a throwaway cluster."""
+def run(url: str | None = None) -> list[Row]:
+    """The figures as (figure, value, goal) rows, measured on a throwaway cluster (or in the empty database
+    at `url`, on a cluster someone else runs)."""
     started = time.perf_counter()
     registration = _time_font_registration()
-    server = EmbeddedServer(Path(tempfile.mkdtemp(prefix="erp-bench-documents-")), durable=False)
-    server.acquire()
+    server = None if url else EmbeddedServer(Path(tempfile.mkdtemp(prefix="erp-bench-documents-")), durable=False)
+    if server is not None:
+        server.acquire()
     pinned = _pin_to_one_core()  # after the server started: PostgreSQL keeps the other cores
-    database = Database(server.url(), application_name="erp-bench")
+    database = Database(url or server.url(), application_name="erp-bench")  # type: ignore[union-attr]
     try:
         migrate.upgrade(database.engine)
         demo.load(database)
@@ -45,8 +47,9 @@ def run() -> list[Row]:
         rows = _measure(database, batch)
     finally:
         database.dispose()
-        server.release()
-        server.destroy()
+        if server is not None:
+            server.release()
+            server.destroy()
     font = fonts.registered_font().description
     return [
         ("font registration, once per process", f"{registration * 1000:.0f} ms", "-"),
@@ -62,10 +65,10 @@ def _measure(database: Database, batch: list[tuple[printing.DocumentKind, str]])
 
     # the barcode caches are emptied before every call: each invoice of a day has a different number
     render_only = _rate(lambda: render.render_invoice(invoice, copy=False), before=_forget_barcodes)
-    with_data = _rate(lambda: render.render_invoice(database.run(documents.invoice_data, number), copy=False),
-                      before=_forget_barcodes)
-    printed = _rate(lambda: database.run(printing.print_documents, [("invoice", number)]),
-                    before=_forget_barcodes)
+    with_data = _rate(
+        lambda: render.render_invoice(database.run(documents.invoice_data, number), copy=False), before=_forget_barcodes
+    )
+    printed = _rate(lambda: database.run(printing.print_documents, [("invoice", number)]), before=_forget_barcodes)
 
     start = time.perf_counter()
     result = database.run(printing.print_documents, batch)
@@ -76,8 +79,11 @@ def _measure(database: Database, batch: list[tuple[printing.DocumentKind, str]])
         ("one-page invoice, render only", f"{render_only:.0f}/s ({1000 / render_only:.1f} ms)", goal),
         ("one-page invoice, load + render", f"{with_data:.0f}/s ({1000 / with_data:.1f} ms)", goal),
         ("one-page invoice, load + record + render", f"{printed:.0f}/s ({1000 / printed:.1f} ms)", "-"),
-        (f"batch of {len(result.printed)} documents (delivery notes + invoices)",
-         f"{elapsed:.2f} s, {len(result.printed) / elapsed:.0f} docs/s, {size:.1f} MB", goal),
+        (
+            f"batch of {len(result.printed)} documents (delivery notes + invoices)",
+            f"{elapsed:.2f} s, {len(result.printed) / elapsed:.0f} docs/s, {size:.1f} MB",
+            goal,
+        ),
     ]
 
 
@@ -109,12 +115,15 @@ def _documents_for_batch(database: Database) -> list[tuple[printing.DocumentKind
     notes: list[str] = []
     invoices: list[str] = []
     for index in range(BATCH_ORDERS):
-        lines = [LineInput(product="BRG-6204", quantity=4 + index % 5),
-                 LineInput(product="BLT-M8X30", quantity=1)]
+        lines = [LineInput(product="BRG-6204", quantity=4 + index % 5), LineInput(product="BLT-M8X30", quantity=1)]
         if index % 3 == 0:
             lines.append(LineInput(product="SEAL-KIT", quantity=1))
-        order = database.run(sales.create_order, customer=CUSTOMERS[index % len(CUSTOMERS)], lines=lines,
-                             customer_reference=f"BENCH-{index:03d}").id
+        order = database.run(
+            sales.create_order,
+            customer=CUSTOMERS[index % len(CUSTOMERS)],
+            lines=lines,
+            customer_reference=f"BENCH-{index:03d}",
+        ).id
         assert order is not None
         database.run(sales.confirm_order, order)
         note = database.run(warehouse.ship_order, order).id

@@ -90,9 +90,7 @@ def create_company(url: str) -> None:
             masterdata.create_work_centre(session, code="ASM", name="装配", daily_capacity_hours=8)
             masterdata.create_supplier(session, code="SUP", name="宁波供应商", lead_time_days=5)
             for n, code in enumerate(CUSTOMERS, start=1):
-                masterdata.create_customer(
-                    session, code=code, name=f"华联商贸 {n} 号有限公司", address="北京市朝阳区"
-                )
+                masterdata.create_customer(session, code=code, name=f"华联商贸 {n} 号有限公司", address="北京市朝阳区")
             for n, sku in enumerate(SKUS, start=1):
                 masterdata.create_product(
                     session,
@@ -114,9 +112,7 @@ def create_company(url: str) -> None:
 # -- a writer: order to cash, flat out -----------------------------------------------------------------------
 
 
-def writer_main(
-    url: str, seed: int, ring_xid: Any, ring_time: Any, started: float, stop: Any, out: Any
-) -> None:
+def writer_main(url: str, seed: int, ring_xid: Any, ring_time: Any, started: float, stop: Any, out: Any) -> None:
     try:
         _writer(url, seed, ring_xid, ring_time, started, stop, out)
     except Exception:
@@ -150,10 +146,7 @@ def _writer(url: str, seed: int, ring_xid: Any, ring_time: Any, started: float, 
 
     while not stop.is_set():
         try:
-            lines = [
-                LineInput(product=sku, quantity=rng.randint(1, 5))
-                for sku in rng.sample(SKUS, rng.randint(1, 3))
-            ]
+            lines = [LineInput(product=sku, quantity=rng.randint(1, 5)) for sku in rng.sample(SKUS, rng.randint(1, 3))]
             created, xid = db.run(step, sales.create_order, customer=rng.choice(CUSTOMERS), lines=lines)
             committed(xid)
             order = created.id
@@ -320,9 +313,7 @@ def _listener(
 class Results:
     minutes: float
     latency: dict[int, array] = field(default_factory=lambda: defaultdict(lambda: array("d")))
-    rss: dict[int, list[tuple[float, int]]] = field(
-        default_factory=lambda: defaultdict(list)
-    )  # listener -> (t, kB)
+    rss: dict[int, list[tuple[float, int]]] = field(default_factory=lambda: defaultdict(list))  # listener -> (t, kB)
     writer_tx: Counter[int] = field(default_factory=Counter)
     writer_orders: Counter[int] = field(default_factory=Counter)
     refusals: Counter[str] = field(default_factory=Counter)
@@ -424,8 +415,7 @@ def run(url: str, *, minutes: float, listeners: int, writers: int, ballast: int)
         finals_due = time.monotonic() + 120
         listener_processes = processes[:listeners]
         while time.monotonic() < finals_due and any(
-            number not in results.stale and process.is_alive()
-            for number, process in enumerate(listener_processes)
+            number not in results.stale and process.is_alive() for number, process in enumerate(listener_processes)
         ):
             collect(results, messages, until=time.monotonic() + 1)
         collect(results, messages, until=time.monotonic() + 1)
@@ -449,20 +439,14 @@ def table(results: Results) -> tuple[list[str], dict[str, Any]]:
     minutes = max([*results.latency.keys(), *results.writer_tx.keys(), 0]) + 1
     minutes = min(minutes, math.ceil(results.minutes))
     lines = [
-        "| minute | writer tx | orders to cash | listener RSS median (MB) | samples | p50 (ms) | p99 (ms) "
-        "| max (ms) |",
+        "| minute | writer tx | orders to cash | listener RSS median (MB) | samples | p50 (ms) | p99 (ms) | max (ms) |",
         "|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     summary: dict[str, Any] = {}
     all_latencies = array("d")
     worst_p99 = 0.0
     for minute in range(minutes):
-        rss_now = [
-            kb
-            for series in results.rss.values()
-            for at, kb in series
-            if minute * 60 <= at < (minute + 1) * 60
-        ]
+        rss_now = [kb for series in results.rss.values() for at, kb in series if minute * 60 <= at < (minute + 1) * 60]
         latencies = results.latency.get(minute, array("d"))
         all_latencies.extend(latencies)
         p50, p99, top = (
@@ -669,9 +653,7 @@ def main(argv: list[str] | None = None) -> int:
         conn.close()
         url = server.url("soak")
         create_company(url)
-        results = run(
-            url, minutes=args.minutes, listeners=args.listeners, writers=args.writers, ballast=args.ballast
-        )
+        results = run(url, minutes=args.minutes, listeners=args.listeners, writers=args.writers, ballast=args.ballast)
         pg_version = server.binaries.version
     finally:
         try:
@@ -698,9 +680,7 @@ def main(argv: list[str] | None = None) -> int:
         command = " ".join(["python -m bench.soak", *(argv if argv is not None else sys.argv[1:])])
         facts = machine()
         facts["load average (1/5/15 min) before; after"] = (
-            " / ".join(f"{v:.1f}" for v in load_before)
-            + "; "
-            + " / ".join(f"{v:.1f}" for v in os.getloadavg())
+            " / ".join(f"{v:.1f}" for v in load_before) + "; " + " / ".join(f"{v:.1f}" for v in os.getloadavg())
         )
         write_report(
             Path(args.report),

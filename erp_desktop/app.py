@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, QSettings
+from PySide6.QtCore import QCoreApplication, QObject, QSettings
 from PySide6.QtGui import QAction, QFont, QFontDatabase, QIcon
 from PySide6.QtWidgets import QApplication, QMenu, QMessageBox
 
@@ -202,9 +202,14 @@ class Application(QObject):
             window.close()
         if self.context is not None:
             self.context.close()
-        self.prepare_ops.wait(30000)
+        self.prepare_ops.wait(60000)
+        # a start-up that finished meanwhile hands its result over by a queued signal: take it now, so a
+        # window closed while the private database was starting still stops it
+        QCoreApplication.sendPostedEvents()
+        QCoreApplication.processEvents()
         if self.private is not None:
             self.private.close()  # the last client on this PC stops the private server
+            self.private = None
 
 
 def run_app(args: argparse.Namespace) -> int:

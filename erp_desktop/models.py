@@ -9,6 +9,7 @@ Sorting and filtering happen in a `FilterProxy` above the model.
 from __future__ import annotations
 
 import logging
+import operator
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -53,6 +54,10 @@ class RecordTableModel(QAbstractTableModel):
         names = [key, *[c.field for c in self.columns], *extra_fields]
         self.fields: list[str] = list(dict.fromkeys(names))
         self._position = {name: i for i, name in enumerate(self.fields)}
+        getter = operator.itemgetter(*self.fields)
+        self._getter: Callable[[dict[str, Any]], tuple] = (
+            getter if len(self.fields) > 1 else (lambda row: (getter(row),))
+        )
         self._rows: list[tuple] = []
         self._index: dict[Any, int] = {}
         self._flash: dict[Any, float] = {}
@@ -66,7 +71,10 @@ class RecordTableModel(QAbstractTableModel):
     # -- content ----------------------------------------------------------------------------------------
 
     def _as_tuple(self, row: dict[str, Any]) -> tuple:
-        return tuple(row.get(name) for name in self.fields)
+        try:
+            return self._getter(row)  # one C call per row: 100,000 rows load quickly
+        except KeyError:
+            return tuple(row.get(name) for name in self.fields)
 
     def reset(self, rows: Iterable[dict[str, Any]]) -> None:
         """Replace everything (first load, or a filter on the server side changed)."""
@@ -108,7 +116,10 @@ class RecordTableModel(QAbstractTableModel):
                 self.sort(*self._sorted_by)
 
     def remove(self, ids: Iterable[Any]) -> None:
-        for key in sorted((self._index[i] for i in ids if i in self._index), reverse=True):
+        positions = sorted((self._index[i] for i in ids if i in self._index), reverse=True)
+        if not positions:
+            return
+        for key in positions:
             self._search_text.pop(self._rows[key][0], None)
             self.beginRemoveRows(QModelIndex(), key, key)
             del self._rows[key]

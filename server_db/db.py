@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from sqlalchemy import Engine, create_engine, event, text
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from server_db import errors
@@ -29,7 +29,6 @@ def make_engine(url: str, *, application_name: str = APPLICATION_NAME, pool_size
         url,
         pool_size=pool_size,
         max_overflow=4,
-        pool_pre_ping=True,
         pool_recycle=3600,
         connect_args={
             "application_name": application_name,
@@ -38,7 +37,37 @@ def make_engine(url: str, *, application_name: str = APPLICATION_NAME, pool_size
         },
         **kwargs,
     )
+    _ping_connections_left_idle(engine)
     return engine
+
+
+IDLE_BEFORE_PING = 5.0  # seconds a pooled connection may rest before it is checked on checkout
+
+
+def _ping_connections_left_idle(engine: Engine) -> None:
+    """Check a pooled connection with a round trip only if it has rested a while (a server restart is then
+    noticed before work starts); a connection in constant use saves that round trip on every operation.
+    `statements` counts what a checked-out connection has run, so a failure on the very first statement
+    of an operation is known to have done nothing and can be tried again on a fresh connection."""
+
+    @event.listens_for(engine, "checkout")
+    def _checkout(dbapi_connection: Any, record: Any, proxy: Any) -> None:
+        record.info["statements"] = 0
+        if time.monotonic() - record.info.get("checked_in", 0.0) > IDLE_BEFORE_PING:
+            try:
+                with dbapi_connection.cursor() as cursor:
+                    cursor.execute("SELECT 1")
+                dbapi_connection.rollback()
+            except Exception as exc:
+                raise DisconnectionError(str(exc)) from exc  # the pool throws it away and connects anew
+
+    @event.listens_for(engine, "checkin")
+    def _checkin(dbapi_connection: Any, record: Any) -> None:
+        record.info["checked_in"] = time.monotonic()
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _count(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool) -> None:
+        conn.info["statements"] = conn.info.get("statements", 0) + 1
 
 
 class Database:
@@ -78,10 +107,17 @@ def run_in_transaction(sessions: sessionmaker[Session], operation: Callable[[Ses
     """One business operation, one transaction. Deadlocks and serialization failures are retried with
     growing, jittered pauses (nothing was written); any other driver error becomes a domain error."""
     for attempt in range(1, attempts + 1):
+        info: dict[str, Any] = {}
         try:
             with sessions() as session, session.begin():
+                info = session.connection().info
                 return operation(session)
         except DBAPIError as exc:
+            if exc.connection_invalidated and info.get("statements", 0) <= 1 and attempt < attempts:
+                # the connection was dead before the operation's first statement got through: nothing was
+                # done, so it simply runs again on a new connection (the server restarted, say)
+                log.info("connection lost before the work started; trying again")
+                continue
             if errors.is_retryable(exc) and attempt < attempts:
                 pause = min(0.5, 0.005 * 2**attempt) * (0.5 + random.random())
                 log.info("retrying after %s (attempt %d)", getattr(exc.orig, "pgcode", "?"), attempt)

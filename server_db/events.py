@@ -135,7 +135,9 @@ class EventListener:
             events.append(event)
         self.watermark = high
         self._early = {i: xid for i, xid in self._early.items() if xid >= high}
-        self.pending = False
+        # notifications that arrived while the query ran were read off the socket with its answer, so the
+        # socket will not wake anyone for them: say so, and the caller fetches again
+        self.pending = bool(self._conn.notifies)
         return FetchResult(events, self.pending)
 
     def close(self) -> None:

@@ -23,6 +23,7 @@ from sqlalchemy import (
     LargeBinary,
     MetaData,
     Numeric,
+    SmallInteger,
     Text,
     UniqueConstraint,
     text,
@@ -367,6 +368,15 @@ class ProductionComponent(Base):
     qty_consumed: Mapped[Decimal] = mapped_column(Quantity, server_default=text("0"))
     product: Mapped[Product] = relationship()
     __table_args__ = (UniqueConstraint("production_order_id", "product_id"),)
+
+
+class WorkCentreBacklog(Base):
+    """Open hours per work centre, in shards; kept by a trigger (see migrations)."""
+
+    __tablename__ = "work_centre_backlog"
+    work_centre_id: Mapped[int] = mapped_column(ForeignKey("work_centres.id", ondelete="CASCADE"), primary_key=True)
+    shard: Mapped[int] = mapped_column(SmallInteger, primary_key=True, autoincrement=False)
+    hours: Mapped[Decimal] = mapped_column(Numeric(14, 2), server_default=text("0"))
 
 
 class ProductionScheduleDay(Base):

@@ -3,28 +3,58 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any, TypeVar
 
-from sqlalchemy import select, text
+from sqlalchemy import or_, select, text
 from sqlalchemy.orm import Session
 
 from server_db import validation
+from server_db.changes import EVENT_COLUMNS, Changes, event_from_row
 from server_db.errors import NotFound, ValidationError
 from server_db.models import Base, Customer, Product, Supplier, Warehouse
 
 M = TypeVar("M", bound=Base)
+EVENT_COLUMNS_OF_E = ", ".join("e." + column.strip() for column in EVENT_COLUMNS.split(","))
 
 
-def call(session: Session, function: str, *args: Any) -> Any:
-    """SELECT erp.function(args...) with every argument bound, returning the single value."""
+def _call_sql(function: str, args: tuple[Any, ...]) -> tuple[str, dict[str, Any]]:
     names = [f"a{i}" for i in range(len(args))]
     params = {name: _bindable(arg) for name, arg in zip(names, args, strict=True)}
     placeholders = ", ".join(
         f"CAST(:{n} AS jsonb)" if isinstance(a, _Json) else f":{n}" for n, a in zip(names, args, strict=True)
     )
-    return session.execute(text(f"SELECT erp.{function}({placeholders})"), params).scalar()
+    return f"erp.{function}({placeholders})", params
+
+
+def call(session: Session, function: str, *args: Any) -> Any:
+    """SELECT erp.function(args...) with every argument bound, returning the single value."""
+    expression, params = _call_sql(function, args)
+    return session.execute(text(f"SELECT {expression}"), params).scalar()
+
+
+def step(
+    session: Session, function: str, *args: Any, returns: Callable[[str], Any] = str, id: int | None = None
+) -> tuple[Any, Changes]:
+    """Call a workflow function and read the events the transaction has written, in one round trip: the
+    function's value is parked in a transaction-local setting and read back by the second statement.
+    `returns` converts the value from text; `id` (or else an int value) becomes the Changes' id."""
+    expression, params = _call_sql(function, args)
+    rows = session.execute(
+        text(
+            f"SELECT set_config('erp.step_result', coalesce(({expression})::text, ''), true);"
+            f" SELECT current_setting('erp.step_result'), {EVENT_COLUMNS_OF_E}"
+            " FROM (SELECT 1) one LEFT JOIN erp.order_events e ON e.xid = pg_current_xact_id() ORDER BY e.id"
+        ),
+        params,
+    ).all()
+    raw = rows[0][0]
+    value = returns(raw) if raw != "" else None
+    events = [event_from_row(row[1:]) for row in rows if row[1] is not None]
+    if id is None and isinstance(value, int):
+        id = value
+    return value, Changes.from_events(events, id=id)
 
 
 class _Json:
@@ -90,22 +120,42 @@ def resolve_supplier(session: Session, value: Any, *, field: str = "supplier") -
 
 def resolve_product(session: Session, value: Any, *, field: str = "product", prefix: str = "") -> Product:
     """A product by id or SKU (typed loosely: 'abc 12' finds ABC-12)."""
+    return resolve_products(session, [(value, field, prefix)])[0]
+
+
+def resolve_products(session: Session, wanted: Sequence[tuple[Any, str, str]]) -> list[Product]:
+    """Products by id or SKU, each given as (value, field, message prefix), found with one query; the first
+    value that is not a product raises, naming its field."""
+    keys = [_product_key(value, field, prefix) for value, field, prefix in wanted]
+    ids = [key for key, _ in keys if isinstance(key, int) and 0 < key < 2**63]  # others are no product
+    skus = [key for key, _ in keys if isinstance(key, str)]
+    found: dict[int | str, Product] = {}
+    conditions = ([Product.id.in_(ids)] if ids else []) + ([Product.sku.in_(skus)] if skus else [])
+    if conditions:
+        for product in session.scalars(select(Product).where(or_(*conditions))):
+            found[product.id] = product
+            found[product.sku] = product
+    result = []
+    for (key, typed), (_, field, prefix) in zip(keys, wanted, strict=True):
+        match = found.get(key)
+        if match is None:
+            missing = f"#{key}" if isinstance(key, int) else typed
+            raise ValidationError(f"{prefix}there is no product {missing}.".capitalize(), field=field)
+        result.append(match)
+    return result
+
+
+def _product_key(value: Any, field: str, prefix: str) -> tuple[int | str, str]:
+    """What to look a product up by (an id or a standardised SKU) and how the person typed it."""
     if isinstance(value, int) and not isinstance(value, bool):
-        product = session.get(Product, value)
-        if product is None:
-            raise ValidationError(f"{prefix}there is no product #{value}.".capitalize(), field=field)
-        return product
+        return value, str(value)
     raw = validation.text_value(
         value, field=field, label=f"{prefix}the product".capitalize(), max_length=64, required=True
     )
     try:
-        sku = validation.sku(raw, field=field)
+        return validation.sku(raw, field=field), raw
     except ValidationError:
-        sku = raw
-    product = session.scalar(select(Product).where(Product.sku == sku))
-    if product is None:
-        raise ValidationError(f"{prefix}there is no product {raw}.".capitalize(), field=field)
-    return product
+        return raw, raw
 
 
 def resolve_warehouse(session: Session, value: Any = None) -> Warehouse:

@@ -10,9 +10,9 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from server_db import validation
-from server_db.changes import Changes, changes_of_this_transaction
+from server_db.changes import Changes
 from server_db.errors import ValidationError
-from server_db.services._db import as_json, call, current_date, quantities_json
+from server_db.services._db import as_json, current_date, quantities_json, step
 
 PAYMENT_METHODS = ("bank_transfer", "cash", "cheque", "card", "other")
 
@@ -20,15 +20,13 @@ PAYMENT_METHODS = ("bank_transfer", "cash", "cheque", "card", "other")
 def create_invoice(session: Session, order_id: int) -> Changes:
     """A draft invoice for the shipped quantities not yet invoiced. `id` is the invoice."""
     validation.record_id(order_id, label="The sales order")
-    invoice_id = call(session, "create_invoice", order_id)
-    return changes_of_this_transaction(session, id=invoice_id)
+    return step(session, "create_invoice", order_id, returns=int)[1]
 
 
 def post_invoice(session: Session, invoice_id: int) -> Changes:
     """Give the invoice its gap-free number and due date; it cannot change afterwards."""
     validation.record_id(invoice_id, label="The invoice")
-    call(session, "post_invoice", invoice_id)
-    return changes_of_this_transaction(session, id=invoice_id)
+    return step(session, "post_invoice", invoice_id, id=invoice_id)[1]
 
 
 def invoice_order(session: Session, order_id: int) -> Changes:
@@ -40,8 +38,7 @@ def invoice_order(session: Session, order_id: int) -> Changes:
 
 def delete_draft_invoice(session: Session, invoice_id: int) -> Changes:
     validation.record_id(invoice_id, label="The invoice")
-    call(session, "delete_draft_invoice", invoice_id)
-    return changes_of_this_transaction(session, id=invoice_id)
+    return step(session, "delete_draft_invoice", invoice_id, id=invoice_id)[1]
 
 
 def record_payment(
@@ -60,8 +57,7 @@ def record_payment(
     if method not in PAYMENT_METHODS:
         raise ValidationError(f"The payment method must be one of: {', '.join(PAYMENT_METHODS)}.", field="method")
     ref = validation.text_value(reference, field="reference", label="The reference", max_length=200)
-    payment_id = call(session, "record_payment", invoice_id, value, day or current_date(session), method, ref)
-    return changes_of_this_transaction(session, id=payment_id)
+    return step(session, "record_payment", invoice_id, value, day or current_date(session), method, ref, returns=int)[1]
 
 
 def create_credit_note(
@@ -72,5 +68,4 @@ def create_credit_note(
     validation.record_id(invoice_id, label="The invoice")
     why = validation.text_value(reason, field="reason", label="The reason", max_length=500, required=True)
     lines = quantities_json(quantities, label="An invoice line") if quantities is not None else as_json(None)
-    note_id = call(session, "create_credit_note", invoice_id, why, lines)
-    return changes_of_this_transaction(session, id=note_id)
+    return step(session, "create_credit_note", invoice_id, why, lines, returns=int)[1]

@@ -16,14 +16,13 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from server_db import validation
-from server_db.changes import Changes, changes_of_this_transaction
-from server_db.services._db import as_json, call, current_date
+from server_db.changes import Changes
+from server_db.services._db import as_json, current_date, step
 
 
 def release_production_order(session: Session, mo_id: int) -> Changes:
     validation.record_id(mo_id, label="The production order")
-    call(session, "release_production_order", mo_id)
-    return changes_of_this_transaction(session, id=mo_id)
+    return step(session, "release_production_order", mo_id, id=mo_id)[1]
 
 
 def report_progress(session: Session, mo_id: int, percent: Any) -> Changes:
@@ -31,21 +30,18 @@ def report_progress(session: Session, mo_id: int, percent: Any) -> Changes:
     the projected end is recomputed and the order is marked late if it passes the promised date."""
     validation.record_id(mo_id, label="The production order")
     value = validation.percent(percent, field="percent", label="The progress")
-    call(session, "report_production_progress", mo_id, value)
-    return changes_of_this_transaction(session, id=mo_id)
+    return step(session, "report_production_progress", mo_id, value, id=mo_id)[1]
 
 
 def complete_production_order(session: Session, mo_id: int) -> Changes:
     """Consume the components, put the product in stock, reserve it for its order."""
     validation.record_id(mo_id, label="The production order")
-    call(session, "complete_production_order", mo_id)
-    return changes_of_this_transaction(session, id=mo_id)
+    return step(session, "complete_production_order", mo_id, id=mo_id)[1]
 
 
 def cancel_production_order(session: Session, mo_id: int) -> Changes:
     validation.record_id(mo_id, label="The production order")
-    call(session, "cancel_production_order", mo_id)
-    return changes_of_this_transaction(session, id=mo_id)
+    return step(session, "cancel_production_order", mo_id, id=mo_id)[1]
 
 
 @dataclass(frozen=True)
@@ -137,5 +133,4 @@ def schedule_production(session: Session, *, today: dt.date | None = None) -> Ch
         }
         for p in plan
     ]
-    call(session, "apply_production_schedule", as_json(payload))
-    return changes_of_this_transaction(session)
+    return step(session, "apply_production_schedule", as_json(payload))[1]

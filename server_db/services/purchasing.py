@@ -9,8 +9,8 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from server_db import validation
-from server_db.changes import Changes, changes_of_this_transaction
-from server_db.services._db import call, quantities_json
+from server_db.changes import Changes
+from server_db.services._db import quantities_json, step
 
 
 def create_purchase_orders(session: Session, *, request_ids: Sequence[int] | None = None) -> Changes:
@@ -23,26 +23,30 @@ def create_purchase_orders(session: Session, *, request_ids: Sequence[int] | Non
             from server_db.errors import ValidationError
 
             raise ValidationError("Choose at least one purchase request.", field="request_ids")
-    created = call(session, "create_purchase_orders", ids)
-    return changes_of_this_transaction(session, id=created[0] if created else None)
+    created, changes = step(session, "create_purchase_orders", ids, returns=_ids)
+    return changes.with_id(created[0] if created else None)
+
+
+def _ids(array: str) -> list[int]:
+    """A PostgreSQL array of ids as text, '{3,4}'."""
+    return [int(part) for part in array.strip("{}").split(",") if part]
 
 
 def send_purchase_order(session: Session, po_id: int) -> Changes:
     validation.record_id(po_id, label="The purchase order")
-    call(session, "send_purchase_order", po_id)
-    return changes_of_this_transaction(session, id=po_id)
+    return step(session, "send_purchase_order", po_id, id=po_id)[1]
 
 
 def cancel_purchase_order(session: Session, po_id: int) -> Changes:
     """Cancel a purchase order with nothing received; its requests go back to the open queue."""
     validation.record_id(po_id, label="The purchase order")
-    call(session, "cancel_purchase_order", po_id)
-    return changes_of_this_transaction(session, id=po_id)
+    return step(session, "cancel_purchase_order", po_id, id=po_id)[1]
 
 
 def receive_purchase_order(session: Session, po_id: int, *, quantities: Mapping[int, Any] | None = None) -> Changes:
     """Receive goods: `quantities` maps purchase order line id to the quantity that arrived; None receives
     everything outstanding."""
     validation.record_id(po_id, label="The purchase order")
-    call(session, "receive_purchase_order", po_id, quantities_json(quantities, label="A purchase order line"))
-    return changes_of_this_transaction(session, id=po_id)
+    return step(
+        session, "receive_purchase_order", po_id, quantities_json(quantities, label="A purchase order line"), id=po_id
+    )[1]

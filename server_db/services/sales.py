@@ -18,12 +18,13 @@ from server_db.changes import Changes, changes_of_this_transaction
 from server_db.errors import ConcurrentChange, InvalidTransition, ValidationError
 from server_db.models import SalesOrder, SalesOrderLine
 from server_db.services._db import (
-    call,
+    as_json,
     current_date,
     get,
     resolve_customer,
-    resolve_product,
+    resolve_products,
     resolve_warehouse,
+    step,
 )
 from server_db.states import SalesOrderState, label
 
@@ -67,11 +68,8 @@ def create_order(
     """A new draft order. Returns its Changes with `id` set to the order."""
     header = HeaderInput(customer, requested_date, delivery_address, customer_reference, notes, warehouse)
     values = _header_values(session, header)
-    order = SalesOrder(**values)
-    order.lines = _lines(session, lines)
-    session.add(order)
-    session.flush()
-    return changes_of_this_transaction(session, id=order.id)
+    rows = _lines(session, lines)
+    return step(session, "enter_sales_order", as_json(values), as_json(rows), returns=int)[1]
 
 
 def update_order(
@@ -89,7 +87,7 @@ def update_order(
         for key, value in _header_values(session, header).items():
             setattr(order, key, value)
     if lines is not None:
-        new_lines = _lines(session, lines)
+        new_lines = [SalesOrderLine(**row) for row in _lines(session, lines)]
         order.lines.clear()
         session.flush()
         order.lines.extend(new_lines)
@@ -117,18 +115,17 @@ def confirm_order(session: Session, order_id: int, *, expected_version: int | No
     orders for the rest, and promise a ship date. All or nothing."""
     validation.record_id(order_id, label="The sales order")
     if expected_version is not None:
-        expected_version = validation.whole_number(expected_version, field="version", label="The version",
-                                                   minimum=1, maximum=2**31 - 1)
-    call(session, "confirm_sales_order", order_id, expected_version)
-    return changes_of_this_transaction(session, id=order_id)
+        expected_version = validation.whole_number(
+            expected_version, field="version", label="The version", minimum=1, maximum=2**31 - 1
+        )
+    return step(session, "confirm_sales_order", order_id, expected_version, id=order_id)[1]
 
 
 def cancel_order(session: Session, order_id: int, *, reason: str = "") -> Changes:
     """Cancel an order with nothing shipped: its reservations, open requests and unstarted production go."""
     validation.record_id(order_id, label="The sales order")
     reason = validation.text_value(reason, field="reason", label="The reason", max_length=500)
-    call(session, "cancel_sales_order", order_id, reason)
-    return changes_of_this_transaction(session, id=order_id)
+    return step(session, "cancel_sales_order", order_id, reason, id=order_id)[1]
 
 
 # -- internals -------------------------------------------------------------------------------------------
@@ -176,15 +173,18 @@ def _header_values(session: Session, header: HeaderInput) -> dict[str, Any]:
     }
 
 
-def _lines(session: Session, lines: Sequence[LineInput | dict]) -> list[SalesOrderLine]:
+def _lines(session: Session, lines: Sequence[LineInput | dict]) -> list[dict[str, Any]]:
+    """The lines as validated and priced column values, numbered from 1."""
     if len(lines) > MAX_LINES:
         raise ValidationError(f"An order can have at most {MAX_LINES} lines.", field="lines")
+    entered = [raw if isinstance(raw, LineInput) else LineInput(**raw) for raw in lines]
+    products = resolve_products(
+        session, [(line.product, f"lines[{n}].product", f"Line {n}: ") for n, line in enumerate(entered, start=1)]
+    )
     result = []
-    for number, raw in enumerate(lines, start=1):
-        line = raw if isinstance(raw, LineInput) else LineInput(**raw)
+    for number, (line, product) in enumerate(zip(entered, products, strict=True), start=1):
         field = f"lines[{number}]"
         prefix = f"Line {number}: "
-        product = resolve_product(session, line.product, field=f"{field}.product", prefix=prefix)
         if not product.active:
             raise ValidationError(f"{prefix}product {product.sku} is no longer sold.", field=f"{field}.product")
         qty = validation.quantity(line.quantity, field=f"{field}.quantity", label=f"{prefix}the quantity")
@@ -210,7 +210,7 @@ def _lines(session: Session, lines: Sequence[LineInput | dict]) -> list[SalesOrd
                 field=f"{field}.below_cost_reason",
             )
         result.append(
-            SalesOrderLine(
+            dict(
                 line_no=number,
                 product_id=product.id,
                 description=validation.text_value(

@@ -9,23 +9,23 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from server_db import validation
-from server_db.changes import Changes, changes_of_this_transaction
-from server_db.services._db import call, quantities_json, resolve_product, resolve_warehouse
+from server_db.changes import Changes
+from server_db.services._db import quantities_json, resolve_product, resolve_warehouse, step
 
 
 def pick_order(session: Session, order_id: int, *, quantities: Mapping[int, Any] | None = None) -> Changes:
     """A picked delivery note for reserved goods: `quantities` maps sales order line id to quantity; None
     picks everything reserved and not yet picked. `id` is the delivery note."""
     validation.record_id(order_id, label="The sales order")
-    note_id = call(session, "pick_sales_order", order_id, quantities_json(quantities, label="A sales order line"))
-    return changes_of_this_transaction(session, id=note_id)
+    return step(
+        session, "pick_sales_order", order_id, quantities_json(quantities, label="A sales order line"), returns=int
+    )[1]
 
 
 def ship_delivery_note(session: Session, note_id: int) -> Changes:
     """The goods leave: stock goes down, the order's shipped quantities go up."""
     validation.record_id(note_id, label="The delivery note")
-    call(session, "ship_delivery_note", note_id)
-    return changes_of_this_transaction(session, id=note_id)
+    return step(session, "ship_delivery_note", note_id, id=note_id)[1]
 
 
 def ship_order(session: Session, order_id: int, *, quantities: Mapping[int, Any] | None = None) -> Changes:
@@ -37,8 +37,7 @@ def ship_order(session: Session, order_id: int, *, quantities: Mapping[int, Any]
 
 def cancel_delivery_note(session: Session, note_id: int) -> Changes:
     validation.record_id(note_id, label="The delivery note")
-    call(session, "cancel_delivery_note", note_id)
-    return changes_of_this_transaction(session, id=note_id)
+    return step(session, "cancel_delivery_note", note_id, id=note_id)[1]
 
 
 def adjust_stock(
@@ -50,5 +49,4 @@ def adjust_stock(
     store = resolve_warehouse(session, warehouse)
     qty = validation.signed_quantity(quantity)
     why = validation.text_value(reason, field="reason", label="The reason", max_length=500, required=True)
-    call(session, "adjust_stock", item.id, store.id, qty, why)
-    return changes_of_this_transaction(session, id=item.id)
+    return step(session, "adjust_stock", item.id, store.id, qty, why, id=item.id)[1]

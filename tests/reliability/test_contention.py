@@ -174,13 +174,8 @@ def client(url: str, seed: int, skus: list[str], seconds: float, barrier: Any, r
 
     def act(action: str) -> bool:
         if action == "enter":
-            lines = [
-                LineInput(product=sku, quantity=rng.randint(1, 3))
-                for sku in rng.sample(skus, rng.randint(1, 4))
-            ]
-            order = db.run(
-                sales.create_order, customer=rng.choice(["CN", "CN", "CN", "LIMIT"]), lines=lines
-            ).id
+            lines = [LineInput(product=sku, quantity=rng.randint(1, 3)) for sku in rng.sample(skus, rng.randint(1, 4))]
+            order = db.run(sales.create_order, customer=rng.choice(["CN", "CN", "CN", "LIMIT"]), lines=lines).id
             if rng.random() < 0.5:  # most people confirm straight away; the rest leave a draft for anyone
                 db.run(sales.confirm_order, order)
             return True
@@ -203,16 +198,12 @@ def client(url: str, seed: int, skus: list[str], seconds: float, barrier: Any, r
             if rng.random() < 0.3:  # a partial delivery
                 lines = db.run(queries.purchase_order_lines, po)
                 quantities = {
-                    line["id"]: max(1, int(line["outstanding"]) // 2)
-                    for line in lines
-                    if line["outstanding"] > 0
+                    line["id"]: max(1, int(line["outstanding"]) // 2) for line in lines if line["outstanding"] > 0
                 }
             db.run(purchasing.receive_purchase_order, po, quantities=quantities or None)
             return True
         if action == "produce":
-            mo = pick(
-                "SELECT id FROM erp.production_orders WHERE state IN ('planned', 'released', 'in_progress')"
-            )
+            mo = pick("SELECT id FROM erp.production_orders WHERE state IN ('planned', 'released', 'in_progress')")
             if mo is None:
                 return False
             state = ids("SELECT 1 FROM erp.production_orders WHERE id = :id AND state = 'planned'", id=mo)
@@ -252,8 +243,7 @@ def client(url: str, seed: int, skus: list[str], seconds: float, barrier: Any, r
             return True
         if action == "cancel":
             order = pick(
-                "SELECT id FROM erp.sales_orders"
-                " WHERE state IN ('draft', 'confirmed', 'in_fulfilment', 'ready')"
+                "SELECT id FROM erp.sales_orders WHERE state IN ('draft', 'confirmed', 'in_fulfilment', 'ready')"
             )
             if order is None:
                 return False
@@ -385,8 +375,7 @@ def test_twenty_clients_on_thirty_scarce_products(world: World, db_url: str, pg:
     context = multiprocessing.get_context("spawn")
     barrier, results = context.Barrier(CLIENTS + 1), context.Queue()
     processes = [
-        context.Process(target=client, args=(db_url, seed, skus, SECONDS, barrier, results))
-        for seed in range(CLIENTS)
+        context.Process(target=client, args=(db_url, seed, skus, SECONDS, barrier, results)) for seed in range(CLIENTS)
     ]
     for process in processes:
         process.start()
@@ -427,10 +416,7 @@ def test_twenty_clients_on_thirty_scarce_products(world: World, db_url: str, pg:
     assert world.invariants() == []
     oversold = world.db.run(
         lambda s: s.execute(
-            text(
-                "SELECT count(*) FROM erp.stock_levels"
-                " WHERE reserved > on_hand OR on_hand < 0 OR reserved < 0"
-            )
+            text("SELECT count(*) FROM erp.stock_levels WHERE reserved > on_hand OR on_hand < 0 OR reserved < 0")
         ).scalar_one()
     )
     assert oversold == 0
@@ -456,9 +442,7 @@ def test_twenty_clients_on_thirty_scarce_products(world: World, db_url: str, pg:
     }
     for document, table in tables.items():
         found = set(
-            world.db.run(
-                lambda s, t=table: s.execute(text(f"SELECT DISTINCT state FROM erp.{t}")).scalars().all()
-            )
+            world.db.run(lambda s, t=table: s.execute(text(f"SELECT DISTINCT state FROM erp.{t}")).scalars().all())
         )
         assert found <= {str(state) for state in STATES[document]}, (document, found)
     steps = world.db.run(
@@ -470,15 +454,11 @@ def test_twenty_clients_on_thirty_scarce_products(world: World, db_url: str, pg:
             {"new": NEW},
         ).all()
     )
-    illegal = [
-        step for step in steps if step[0] in TRANSITIONS and (step[1], step[2]) not in TRANSITIONS[step[0]]
-    ]
+    illegal = [step for step in steps if step[0] in TRANSITIONS and (step[1], step[2]) not in TRANSITIONS[step[0]]]
     assert illegal == []
 
     # every event reached every listener once, in a safe order, despite the killed and bounced connections
-    everything = set(
-        world.db.run(lambda s: s.execute(text("SELECT id FROM erp.order_events")).scalars().all())
-    )
+    everything = set(world.db.run(lambda s: s.execute(text("SELECT id FROM erp.order_events")).scalars().all()))
     expected = everything - before
     assert len(expected) > 200
     for follower in followers:

@@ -219,9 +219,7 @@ def test_killed_while_its_confirmation_waits_for_a_lock(world: World, db_url: st
     before, events_before = fingerprint(world), order_events(world, big_order)
     holder = psycopg2.connect(psycopg2_dsn(db_url))  # someone else busy with BUY-A's stock
     with holder.cursor() as cursor:
-        cursor.execute(
-            "SELECT 1 FROM erp.stock_levels WHERE product_id = %s FOR UPDATE", (world.products["BUY-A"],)
-        )
+        cursor.execute("SELECT 1 FROM erp.stock_levels WHERE product_id = %s FOR UPDATE", (world.products["BUY-A"],))
     context = multiprocessing.get_context("spawn")
     victim = context.Process(target=confirm_in_a_process, args=(db_url, big_order))
     victim.start()

@@ -5,6 +5,7 @@ ends with exactly the rows a fresh client shows. After the restart the windows k
 
 from __future__ import annotations
 
+import gc
 import sys
 import time
 from collections import Counter
@@ -64,9 +65,7 @@ def open_window(clients: Any, qtbot: Any, department: str) -> Any:
 
 def rows(window: Any) -> list[dict[Any, Any]]:
     """What each of the window's lists holds, by key."""
-    return [
-        {key: live.table.source.record_by_id(key) for key in live.table.source.ids()} for live in window.lists
-    ]
+    return [{key: live.table.source.record_by_id(key) for key in live.table.source.ids()} for live in window.lists]
 
 
 def event_ids(world: World) -> set[int]:
@@ -93,9 +92,7 @@ def changes_elsewhere(world: World) -> dict[str, int]:
     return {"confirmed": world.confirmed_order([("BUY-A", 1), ("MADE-Y", 1)]), "shipped": shipped}
 
 
-def caught_up_like_a_fresh_client(
-    clients: Any, qtbot: Any, watched: list[Watched], expected: set[int]
-) -> None:
+def caught_up_like_a_fresh_client(clients: Any, qtbot: Any, watched: list[Watched], expected: set[int]) -> None:
     """Every event arrived exactly once, and each window shows what a newly opened one shows."""
     for client in watched:
         qtbot.waitUntil(lambda c=client: set(c.events) >= expected, timeout=10000)
@@ -262,15 +259,24 @@ def test_a_long_running_client_does_not_lose_references_on_every_signal(clients:
     context = clients.open("supervisor")
     delivered: list[Changes] = []
     context.live.changed.connect(delivered.append)
-    true_before, none_before = sys.getrefcount(True), sys.getrefcount(None)
-    for _ in range(500):
-        context.live.changed.emit(Changes())
     done: list[int] = []
-    for n in range(50):
-        context.operations.run(lambda session, n=n: n, on_done=done.append)
-    qtbot.waitUntil(lambda: len(done) == 50, timeout=10000)
+
+    def signals(emits: int, operations: int) -> None:
+        for _ in range(emits):
+            context.live.changed.emit(Changes())
+        for n in range(operations):
+            context.operations.run(lambda session, n=n: n, on_done=done.append)
+        qtbot.waitUntil(lambda: len(done) == operations, timeout=10000)
+        done.clear()
+
+    qtbot.wait(500)  # let the board finish loading: its own objects coming and going would blur the counts
+    signals(100, 10)
+    gc.collect()
+    true_before, none_before = sys.getrefcount(True), sys.getrefcount(None)
+    signals(2000, 50)
     lost_true, lost_none = true_before - sys.getrefcount(True), none_before - sys.getrefcount(None)
-    assert len(delivered) == 500
-    assert lost_true <= 25 and lost_none <= 25, (
-        f"550 signals cost {lost_true} references to True and {lost_none} to None"
+    assert len(delivered) == 2100
+    # the defect costs one reference per emit (2,000 and more); what is left is ordinary churn
+    assert lost_true <= 200 and lost_none <= 200, (
+        f"2,050 signals cost {lost_true} references to True and {lost_none} to None"
     )

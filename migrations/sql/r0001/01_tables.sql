@@ -379,6 +379,18 @@ CREATE INDEX ix_production_components_product_id ON production_components (produ
 ALTER TABLE production_orders ADD CONSTRAINT fk_production_orders_parent_component_id_production_components
     FOREIGN KEY (parent_component_id) REFERENCES production_components (id);
 
+-- The open hours on each work centre (remaining hours of its planned, released and started production
+-- orders), kept by a trigger so that estimating a new order's end does not add up every open order. It is
+-- split into shards, one chosen per session, so concurrent confirmations do not queue on one row.
+CREATE TABLE work_centre_backlog (
+    work_centre_id bigint NOT NULL,
+    shard smallint NOT NULL,
+    hours numeric(14, 2) NOT NULL DEFAULT 0,
+    CONSTRAINT pk_work_centre_backlog PRIMARY KEY (work_centre_id, shard),
+    CONSTRAINT fk_work_centre_backlog_work_centre_id_work_centres FOREIGN KEY (work_centre_id)
+        REFERENCES work_centres (id) ON DELETE CASCADE
+);
+
 -- Day-by-day load of each work centre, written by the scheduler.
 CREATE TABLE production_schedule (
     production_order_id bigint NOT NULL,

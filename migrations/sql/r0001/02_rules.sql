@@ -137,7 +137,7 @@ BEGIN
         END;
         n := nextval(seq);
     END;
-    RETURN format('%s-%s-%s', p_kind, yr, lpad(n::text, 5, '0'));
+    RETURN format('%s-%s-%s', p_kind, yr, lpad(n::text, greatest(5, length(n::text)), '0'));
 END $$;
 
 -- Invoices and credit notes come from a locked counter row: a rolled-back posting gives its number back,
@@ -154,7 +154,7 @@ BEGIN
     INSERT INTO erp.document_counters AS c (kind, year, last_value) VALUES (p_kind, yr, 1)
     ON CONFLICT (kind, year) DO UPDATE SET last_value = c.last_value + 1
     RETURNING c.last_value INTO n;
-    RETURN format('%s-%s-%s', p_kind, yr, lpad(n::text, 5, '0'));
+    RETURN format('%s-%s-%s', p_kind, yr, lpad(n::text, greatest(5, length(n::text)), '0'));
 END $$;
 
 ALTER TABLE sales_orders ALTER COLUMN number SET DEFAULT erp.next_number('SO');
@@ -196,6 +196,23 @@ BEGIN
     IF TG_OP IN ('INSERT', 'UPDATE') AND NEW.quantity <> 0 THEN
         UPDATE stock_levels SET reserved = reserved + NEW.quantity
         WHERE product_id = NEW.product_id AND warehouse_id = NEW.warehouse_id;
+    END IF;
+    RETURN NULL;
+END $$;
+
+CREATE FUNCTION erp.count_backlog() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = erp, pg_temp AS $$
+DECLARE
+    v_old numeric := CASE WHEN TG_OP <> 'INSERT' AND OLD.state IN ('planned', 'released', 'in_progress')
+                          THEN OLD.remaining_hours ELSE 0 END;
+    v_new numeric := CASE WHEN TG_OP <> 'DELETE' AND NEW.state IN ('planned', 'released', 'in_progress')
+                          THEN NEW.remaining_hours ELSE 0 END;
+    v_centre bigint := CASE WHEN TG_OP = 'DELETE' THEN OLD.work_centre_id ELSE NEW.work_centre_id END;
+BEGIN
+    IF v_new <> v_old THEN
+        INSERT INTO work_centre_backlog AS b (work_centre_id, shard, hours)
+        VALUES (v_centre, pg_backend_pid() % 8, v_new - v_old)
+        ON CONFLICT (work_centre_id, shard) DO UPDATE SET hours = b.hours + EXCLUDED.hours;
     END IF;
     RETURN NULL;
 END $$;
@@ -314,6 +331,8 @@ CREATE TRIGGER post_stock_move AFTER INSERT ON stock_moves
     FOR EACH ROW EXECUTE FUNCTION erp.post_stock_move();
 CREATE TRIGGER refuse_change BEFORE UPDATE OR DELETE ON stock_moves
     FOR EACH ROW EXECUTE FUNCTION erp.refuse_change('Stock moves are a ledger and cannot be changed; record an adjustment instead.');
+CREATE TRIGGER count_backlog AFTER INSERT OR UPDATE OF state, remaining_hours OR DELETE ON production_orders
+    FOR EACH ROW EXECUTE FUNCTION erp.count_backlog();
 CREATE TRIGGER post_reservation AFTER INSERT OR UPDATE OR DELETE ON reservations
     FOR EACH ROW EXECUTE FUNCTION erp.post_reservation();
 CREATE TRIGGER guard_sales_order BEFORE UPDATE OR DELETE ON sales_orders

@@ -148,8 +148,10 @@ END $$;
 
 -- Brings an order's state, estimated ship date and late flag up to date. Always writes the row, so every
 -- operation on an order leaves exactly one 'updated' or 'state_changed' event for other screens.
-CREATE FUNCTION erp.refresh_sales_order(p_order_id bigint) RETURNS text
+CREATE FUNCTION erp.refresh_sales_order(p_order_id bigint, p_estimate date DEFAULT NULL) RETURNS text
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = erp, pg_temp AS $$
+-- p_estimate: the ship date the caller has just computed and written (confirmation); then the row is only
+-- written again if the state or the late flag moves.
 DECLARE
     o sales_orders%ROWTYPE;
     v_state text;
@@ -162,13 +164,17 @@ BEGIN
     END IF;
     v_state := erp.derive_sales_order_state(p_order_id);
     IF v_state IN ('confirmed', 'in_fulfilment', 'ready', 'partially_shipped') THEN
-        v_estimate := erp._estimate_ship_date(p_order_id);
+        v_estimate := coalesce(p_estimate, erp._estimate_ship_date(p_order_id));
         v_late := v_estimate > o.promised_date
             OR EXISTS (SELECT 1 FROM production_orders m JOIN sales_order_lines l ON l.id = m.sales_order_line_id
                        WHERE l.order_id = p_order_id AND m.late AND m.state IN ('planned', 'released', 'in_progress'));
     ELSE
         v_estimate := o.estimated_ship_date;
         v_late := false;
+    END IF;
+    IF p_estimate IS NOT NULL AND (v_state, v_estimate, v_late)
+            IS NOT DISTINCT FROM (o.state, o.estimated_ship_date, o.late) THEN
+        RETURN v_state;
     END IF;
     IF v_state = 'closed' THEN
         -- fully shipped, invoiced and paid: the order passes through 'paid' and closes
@@ -251,16 +257,36 @@ DECLARE
     v_take numeric;
     v_short numeric;
     v_ready date := current_date;
+    v_child_ready date;
     v_hours numeric;
     v_backlog numeric;
     v_capacity numeric;
+    v_made_short boolean := false;
 BEGIN
     SELECT * INTO p FROM products WHERE id = p_product_id;
     v_hours := round(p_quantity * p.hours_per_unit, 2);
+    -- When can work start? Free components now; bought ones that are short after their lead time. (Made
+    -- components that are short get their own production order below, which may push the start later.)
+    FOR b IN SELECT bl.component_id, bl.quantity * p_quantity AS required, c.procurement
+               FROM bom_lines bl JOIN products c ON c.id = bl.component_id
+              WHERE bl.product_id = p_product_id
+    LOOP
+        CONTINUE WHEN erp._available(b.component_id, p_warehouse_id) >= b.required;
+        IF b.procurement = 'buy' THEN
+            v_ready := greatest(v_ready, current_date + erp.buy_lead_time(b.component_id));
+        ELSE
+            v_made_short := true;
+        END IF;
+    END LOOP;
+    -- A first estimate with finite capacity: everything already open on the work centre goes first.
+    -- The production scheduler replaces it with a day-by-day plan.
+    SELECT daily_capacity_hours INTO v_capacity FROM work_centres WHERE id = p.work_centre_id;
+    SELECT coalesce(sum(hours), 0) INTO v_backlog FROM work_centre_backlog WHERE work_centre_id = p.work_centre_id;
     INSERT INTO production_orders (product_id, warehouse_id, work_centre_id, quantity, sales_order_line_id,
-                                   parent_component_id, due_date, remaining_hours)
+                                   parent_component_id, due_date, remaining_hours, planned_start, planned_end)
     VALUES (p_product_id, p_warehouse_id, p.work_centre_id, p_quantity, p_sales_order_line_id,
-            p_parent_component_id, p_due, v_hours)
+            p_parent_component_id, p_due, v_hours, v_ready,
+            erp._planned_end(v_ready, v_hours, v_backlog, v_capacity))
     RETURNING id, number INTO v_mo, v_number;
 
     FOR b IN SELECT bl.component_id, bl.quantity * p_quantity AS required, c.procurement, c.default_supplier_id
@@ -280,26 +306,52 @@ BEGIN
                                            production_component_id, reason)
             VALUES (b.component_id, p_warehouse_id, b.default_supplier_id, v_short, current_date,
                     v_component, 'component for ' || v_number || coalesce(' (' || p_reason || ')', ''));
-            v_ready := greatest(v_ready, current_date + erp.buy_lead_time(b.component_id));
         ELSE
             v_child := erp._raise_production_order(b.component_id, p_warehouse_id, v_short, p_due, NULL,
                                                    v_component, p_reason);
-            v_ready := greatest(v_ready, (SELECT planned_end + 1 FROM production_orders WHERE id = v_child));
+            v_child_ready := (SELECT planned_end + 1 FROM production_orders WHERE id = v_child);
+            v_ready := greatest(v_ready, v_child_ready);
         END IF;
     END LOOP;
-
-    -- A first estimate with finite capacity: everything already open on the work centre goes first.
-    -- The production scheduler replaces it with a day-by-day plan.
-    SELECT daily_capacity_hours INTO v_capacity FROM work_centres WHERE id = p.work_centre_id;
-    SELECT coalesce(sum(remaining_hours), 0) INTO v_backlog FROM production_orders
-     WHERE work_centre_id = p.work_centre_id AND state IN ('planned', 'released', 'in_progress') AND id <> v_mo;
-    UPDATE production_orders
-       SET planned_start = v_ready,
-           planned_end = greatest(v_ready + greatest(ceil(v_hours / v_capacity)::integer, 1) - 1,
-                                  current_date + greatest(ceil((v_backlog + v_hours) / v_capacity)::integer, 1) - 1)
-     WHERE id = v_mo;
+    IF v_made_short THEN
+        -- made components are needed first: start when the last of them is done
+        UPDATE production_orders
+           SET planned_start = v_ready, planned_end = erp._planned_end(v_ready, v_hours, v_backlog, v_capacity)
+         WHERE id = v_mo AND planned_start <> v_ready;
+    END IF;
     RETURN v_mo;
 END $$;
+
+-- The last day of work that starts on p_start, given the hours already booked on the work centre.
+CREATE FUNCTION erp._planned_end(p_start date, p_hours numeric, p_backlog numeric, p_capacity numeric) RETURNS date
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
+    SELECT greatest(p_start + greatest(ceil(p_hours / p_capacity)::integer, 1) - 1,
+                    current_date + greatest(ceil((p_backlog + p_hours) / p_capacity)::integer, 1) - 1)
+$$;
+
+-- Entering a draft order with its lines in one call: the client has validated and priced the lines; this
+-- only inserts them, as the person (SECURITY INVOKER: the sales role's own grants and the tables' rules apply).
+CREATE FUNCTION erp.enter_sales_order(p_order jsonb, p_lines jsonb) RETURNS bigint
+LANGUAGE plpgsql SET search_path = erp, pg_temp AS $$
+DECLARE
+    v_id bigint;
+BEGIN
+    INSERT INTO sales_orders (customer_id, warehouse_id, requested_date, delivery_address, customer_reference, notes)
+    SELECT o.customer_id, o.warehouse_id, o.requested_date, coalesce(o.delivery_address, ''),
+           coalesce(o.customer_reference, ''), coalesce(o.notes, '')
+      FROM jsonb_to_record(p_order) AS o(customer_id bigint, warehouse_id bigint, requested_date date,
+                                         delivery_address text, customer_reference text, notes text)
+    RETURNING id INTO v_id;
+    INSERT INTO sales_order_lines (order_id, line_no, product_id, description, quantity, unit_price, discount_pct,
+                                   tax_rate, below_cost_reason)
+    SELECT v_id, l.line_no, l.product_id, coalesce(l.description, ''), l.quantity, l.unit_price,
+           coalesce(l.discount_pct, 0), l.tax_rate, l.below_cost_reason
+      FROM jsonb_to_recordset(coalesce(p_lines, '[]')) AS l(line_no integer, product_id bigint, description text,
+           quantity numeric, unit_price numeric, discount_pct numeric, tax_rate numeric, below_cost_reason text)
+     ORDER BY l.line_no;
+    RETURN v_id;
+END
+$$;
 
 CREATE FUNCTION erp.confirm_sales_order(p_order_id bigint, p_expected_version integer DEFAULT NULL) RETURNS text
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = erp, pg_temp AS $$
@@ -314,6 +366,10 @@ DECLARE
     v_need date;
     v_estimate date;
     v_promised date;
+    v_reserved_any boolean := false;
+    v_reserved_all boolean := true;
+    v_state text;
+    v_mo bigint;
 BEGIN
     SELECT * INTO o FROM sales_orders WHERE id = p_order_id;
     IF NOT FOUND THEN
@@ -357,6 +413,9 @@ BEGIN
     END IF;
 
     v_need := coalesce(o.requested_date, current_date);
+    v_estimate := current_date;
+    -- (the state the order reaches is read off what is reserved here; derive_sales_order_state agrees,
+    -- and the invariant check compares them)
     FOR l IN SELECT sl.id, sl.product_id, sl.quantity, p.procurement, p.default_supplier_id
                FROM sales_order_lines sl JOIN products p ON p.id = sl.product_id
               WHERE sl.order_id = p_order_id ORDER BY sl.line_no
@@ -364,29 +423,39 @@ BEGIN
         v_take := least(erp._available(l.product_id, o.warehouse_id), l.quantity);
         INSERT INTO reservations (product_id, warehouse_id, sales_order_line_id, quantity)
         VALUES (l.product_id, o.warehouse_id, l.id, v_take);
+        v_reserved_any := v_reserved_any OR v_take > 0;
+        v_reserved_all := v_reserved_all AND v_take = l.quantity;
         v_short := l.quantity - v_take;
         CONTINUE WHEN v_short <= 0;
+        -- the date this line can leave, as _estimate_ship_date would read it off the new documents
         IF l.procurement = 'buy' THEN
             INSERT INTO purchase_requests (product_id, warehouse_id, supplier_id, quantity, needed_by,
                                            sales_order_line_id, reason)
             VALUES (l.product_id, o.warehouse_id, l.default_supplier_id, v_short, v_need, l.id, 'short for ' || o.number);
+            v_estimate := greatest(v_estimate, current_date + erp.buy_lead_time(l.product_id));
         ELSE
-            PERFORM erp._raise_production_order(l.product_id, o.warehouse_id, v_short, v_need, l.id, NULL, o.number);
+            v_mo := erp._raise_production_order(l.product_id, o.warehouse_id, v_short, v_need, l.id, NULL, o.number);
+            v_estimate := greatest(v_estimate, (SELECT planned_end FROM production_orders WHERE id = v_mo));
         END IF;
     END LOOP;
 
-    v_estimate := erp._estimate_ship_date(p_order_id);
     -- the customer was promised the date it asked for; if the estimate is later the order is late from
     -- the start, and sales and the board see it at once
     v_promised := coalesce(o.requested_date, v_estimate);
-    UPDATE sales_orders SET state = 'confirmed', confirmed_at = now(), promised_date = v_promised,
-                            estimated_ship_date = v_estimate
-     WHERE id = p_order_id;
     UPDATE production_orders m SET due_date = v_promised, late = m.planned_end > v_promised
       FROM sales_order_lines sl
      WHERE m.sales_order_line_id = sl.id AND sl.order_id = p_order_id
        AND (m.due_date, m.late) IS DISTINCT FROM (v_promised, m.planned_end > v_promised);
-    RETURN erp.refresh_sales_order(p_order_id);
+    -- late when the estimate passes the promise (a production order can only be late if it ends after
+    -- the promise, and the estimate is at least its end)
+    UPDATE sales_orders SET state = 'confirmed', confirmed_at = now(), promised_date = v_promised,
+                            estimated_ship_date = v_estimate, late = v_estimate > v_promised
+     WHERE id = p_order_id;
+    v_state := CASE WHEN v_reserved_all THEN 'ready' WHEN v_reserved_any THEN 'in_fulfilment' ELSE 'confirmed' END;
+    IF v_state <> 'confirmed' THEN
+        UPDATE sales_orders SET state = v_state WHERE id = p_order_id;
+    END IF;
+    RETURN v_state;
 END $$;
 
 CREATE FUNCTION erp._cancel_production_order(p_mo_id bigint) RETURNS bigint[]

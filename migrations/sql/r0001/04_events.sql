@@ -29,6 +29,8 @@ DECLARE
     v_type text;
     v_order bigint;
     v_payload jsonb;
+    v_key text;
+    v_changed text[] := '{}';
 BEGIN
     v_type := CASE WHEN TG_OP = 'INSERT' THEN 'created'
                    WHEN TG_OP = 'DELETE' THEN 'deleted'
@@ -40,14 +42,15 @@ BEGIN
         WHEN r ->> 'sales_order_line_id' IS NOT NULL THEN
             (SELECT order_id FROM sales_order_lines WHERE id = (r ->> 'sales_order_line_id')::bigint)
         END;
-    SELECT coalesce(jsonb_object_agg(key, value), '{}') INTO v_payload
-      FROM jsonb_each(r) WHERE key = ANY (string_to_array(coalesce(TG_ARGV[1], ''), ','));
+    v_payload := '{}';
+    FOREACH v_key IN ARRAY string_to_array(coalesce(TG_ARGV[1], ''), ',') LOOP
+        v_payload := v_payload || jsonb_build_object(v_key, r -> v_key);
+        IF TG_OP = 'UPDATE' AND n -> v_key IS DISTINCT FROM o -> v_key THEN
+            v_changed := v_changed || v_key;  -- so a screen can tell "became late" from "still late"
+        END IF;
+    END LOOP;
     IF TG_OP = 'UPDATE' THEN
-        -- which of those columns this change moved, so a screen can tell "became late" from "still late"
-        v_payload := v_payload || jsonb_build_object('changed', coalesce((
-            SELECT jsonb_agg(key ORDER BY key) FROM jsonb_each(n)
-             WHERE key = ANY (string_to_array(coalesce(TG_ARGV[1], ''), ',')) AND n -> key IS DISTINCT FROM o -> key),
-            '[]'::jsonb));
+        v_payload := v_payload || jsonb_build_object('changed', to_jsonb(v_changed));
     END IF;
     PERFORM erp.emit_event(v_type, v_order, TG_ARGV[0], (r ->> 'id')::bigint, r ->> 'number', o ->> 'state',
                            n ->> 'state', v_payload);

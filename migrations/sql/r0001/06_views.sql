@@ -141,6 +141,15 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = erp, pg_temp AS $$
       FROM purchase_requests q
      WHERE (q.state IN ('ordered', 'received')) <> (q.purchase_order_line_id IS NOT NULL)
     UNION ALL
+    SELECT 'work-centre backlog equals its open production orders',
+           format('work centre %s: backlog %s, open orders %s', w.id, coalesce(b.hours, 0), coalesce(m.hours, 0))
+      FROM work_centres w
+      LEFT JOIN (SELECT work_centre_id, sum(hours) AS hours FROM work_centre_backlog GROUP BY 1) b
+             ON b.work_centre_id = w.id
+      LEFT JOIN (SELECT work_centre_id, sum(remaining_hours) AS hours FROM production_orders
+                  WHERE state IN ('planned', 'released', 'in_progress') GROUP BY 1) m ON m.work_centre_id = w.id
+     WHERE coalesce(b.hours, 0) <> coalesce(m.hours, 0)
+    UNION ALL
     SELECT 'invoice numbers have no gaps', format('%s %s: %s numbers for %s as the highest', kind, yr, n, mx)
       FROM (SELECT split_part(number, '-', 1) AS kind, split_part(number, '-', 2) AS yr, count(*) AS n,
                    max(split_part(number, '-', 3)::integer) AS mx

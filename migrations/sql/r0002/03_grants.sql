@@ -37,8 +37,8 @@ GRANT INSERT, UPDATE, DELETE ON sales_orders, sales_order_lines TO erp_sales;
 GRANT INSERT (code, name, address, delivery_address, contact, phone, email, tax_id, active),
       UPDATE (name, address, delivery_address, contact, phone, email, tax_id, active)
     ON customers TO erp_sales;
-GRANT EXECUTE ON FUNCTION next_number(text), confirm_sales_order(bigint, integer), cancel_sales_order(bigint, text)
-    TO erp_sales;
+GRANT EXECUTE ON FUNCTION next_number(text), enter_sales_order(jsonb, jsonb), confirm_sales_order(bigint, integer),
+    cancel_sales_order(bigint, text) TO erp_sales;
 
 -- Warehouse: picks, ships, receives, adjusts stock with a reason, prints delivery notes.
 GRANT EXECUTE ON FUNCTION pick_sales_order(bigint, jsonb), ship_delivery_note(bigint), cancel_delivery_note(bigint),
