@@ -60,7 +60,7 @@ LISTENER_ACTIVITIES = (  # the first marker found in a sampled stack names the a
         "refetch, rebuilds the id index of all rows even when it removes none",
     ),
     ("upsert", "merging a refetch: RecordTableModel.upsert"),
-    ("_fade", "flashing changed rows: RecordTableModel._fade, a dataChanged per flashing row every 100 ms"),
+    ("_fade", "flashing changed rows: RecordTableModel._fade, a repaint of the visible rows every 100 ms"),
     ("board_rows", "refetching the orders an event names: queries.board_rows via Database.run (worker thread)"),
     ("_Job.run", "the worker thread's other work (Database.run, session, relay)"),
     ("server_db/events.py", "reading the outbox: EventListener.fetch (query, rows -> Events, jsonb payloads)"),

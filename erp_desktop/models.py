@@ -15,7 +15,15 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QSortFilterProxyModel, Qt, QTimer
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    QSortFilterProxyModel,
+    Qt,
+    QTimer,
+    Signal,
+)
 from PySide6.QtGui import QBrush, QColor, QFont
 
 from erp_desktop import format as fmt
@@ -45,6 +53,8 @@ class Column:
 
 
 class RecordTableModel(QAbstractTableModel):
+    flash_faded = Signal()  # the flashing rows' backgrounds moved on a step: views repaint what they show
+
     def __init__(
         self, columns: Sequence[Column], *, key: str = "id", extra_fields: Sequence[str] = (), parent: Any = None
     ) -> None:
@@ -262,19 +272,15 @@ class RecordTableModel(QAbstractTableModel):
             self._flash_timer.start()
 
     def _fade(self) -> None:
+        """One tick of the flashes' fading: `flash_faded` lets the views repaint what they show (the
+        background is computed when painted), instead of a dataChanged per flashing row, which a busy board
+        would pay for with thousands of signals a second through its sort/filter proxy."""
         now = time.monotonic()
-        for key, started in list(self._flash.items()):
-            if now - started > FLASH_SECONDS:
-                del self._flash[key]
-            position = self._index.get(key)
-            if position is not None:
-                self.dataChanged.emit(
-                    self.index(position, 0),
-                    self.index(position, len(self.columns) - 1),
-                    [Qt.ItemDataRole.BackgroundRole],
-                )
+        for key in [key for key, started in self._flash.items() if now - started > FLASH_SECONDS]:
+            del self._flash[key]
         if not self._flash:
             self._flash_timer.stop()
+        self.flash_faded.emit()
 
     def flashing(self, key: Any) -> bool:
         return key in self._flash

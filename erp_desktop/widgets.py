@@ -140,6 +140,7 @@ class RecordTable(QTableView):
         self.proxy = FilterProxy(self, fast_sort=fast_sort)
         self.proxy.setSourceModel(self.source)
         self.setModel(self.proxy)
+        self.source.flash_faded.connect(self.viewport().update)
         if sort is not None:
             self.sortByColumn(*sort)
         else:

@@ -112,10 +112,10 @@ class EventListener:
                     f"""
                     SELECT s.hi::text, {", ".join("e." + c.strip() for c in EVENT_COLUMNS.split(","))}
                       FROM (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS hi) s
-                      LEFT JOIN erp.order_events e ON e.xid >= %(lo)s::text::xid8
+                      LEFT JOIN erp.order_events e ON e.xid >= %(lo)s::text::xid8 AND e.id <> ALL(%(early)s)
                      ORDER BY e.xid, e.id
                     """,
-                    {"lo": str(self.watermark)},
+                    {"lo": str(self.watermark), "early": list(self._early)},
                 )
                 rows = cursor.fetchall()
         except (psycopg2.OperationalError, psycopg2.InterfaceError) as exc:
@@ -126,9 +126,9 @@ class EventListener:
         for row in rows:
             if row[1] is None:
                 continue
+            if row[1] in self._early:
+                continue  # delivered early, while it sat above a running transaction (the query skips these)
             event = event_from_row(row[1:])
-            if event.id in self._early:
-                continue  # delivered early, while it sat above a running transaction
             if event.xid >= high:
                 # committed, but above a transaction still running: deliver now, remember not to again
                 self._early[event.id] = event.xid
