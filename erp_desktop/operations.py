@@ -8,9 +8,11 @@ a window. A callback whose owner widget has been closed meanwhile is dropped.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import traceback
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import shiboken6
@@ -22,15 +24,18 @@ log = logging.getLogger(__name__)
 
 
 class _Relay(QObject):
-    """Lives on the GUI thread; the worker emits through it so slots run on the GUI thread."""
+    """Lives on the GUI thread as long as its Operations; workers emit through it, tagged with the job's
+    number, so results arrive on the GUI thread. One relay for all jobs: no QObject is created on one thread
+    and deleted on another for every operation."""
 
-    succeeded = Signal(object)
-    failed = Signal(object)
+    succeeded = Signal(int, object)
+    failed = Signal(int, object)
 
 
 class _Job(QRunnable):
     def __init__(
         self,
+        number: int,
         database: Database | None,
         function: Callable[..., Any],
         args: tuple,
@@ -39,6 +44,7 @@ class _Job(QRunnable):
         raw: bool,
     ) -> None:
         super().__init__()
+        self.number = number
         self.database = database
         self.function = function
         self.args = args
@@ -55,9 +61,16 @@ class _Job(QRunnable):
                 result = self.database.run(self.function, *self.args, **self.kwargs)
         except BaseException as exc:  # handed to the GUI thread, which decides what the person sees
             exc.__traceback_text__ = traceback.format_exc()  # type: ignore[attr-defined]
-            self.relay.failed.emit(exc)
+            self.relay.failed.emit(self.number, exc)
         else:
-            self.relay.succeeded.emit(result)
+            self.relay.succeeded.emit(self.number, result)
+
+
+@dataclass
+class _Waiting:
+    on_done: Callable[[Any], None] | None
+    on_error: Callable[[BaseException], None] | None
+    owner: QObject | None
 
 
 class Operations(QObject):
@@ -71,8 +84,11 @@ class Operations(QObject):
         self.database = database
         self.pool = QThreadPool(self)
         self.pool.setMaxThreadCount(threads)
-        self._running = 0
-        self._relays: set[_Relay] = set()
+        self._waiting: dict[int, _Waiting] = {}
+        self._numbers = itertools.count(1)
+        self._relay = _Relay(self)
+        self._relay.succeeded.connect(self._succeeded)
+        self._relay.failed.connect(self._failed)
 
     def run(
         self,
@@ -87,41 +103,36 @@ class Operations(QObject):
         """Run `function(session, *args, **kwargs)` in its own transaction on a worker thread (or, with
         raw=True, `function(*args, **kwargs)` as it is). `on_done(result)` / `on_error(exception)` run on
         the GUI thread; without on_error the error goes to the `error` signal."""
-        relay = _Relay()
-        self._relays.add(relay)
+        number = next(self._numbers)
+        self._waiting[number] = _Waiting(on_done, on_error, owner)
+        self.busy_changed.emit(self.running)
+        self.pool.start(_Job(number, self.database, function, args, kwargs, self._relay, raw))
 
-        def finish() -> None:
-            self._relays.discard(relay)
-            relay.deleteLater()
-            self._running -= 1
-            self.busy_changed.emit(self._running)
+    def _finish(self, number: int) -> _Waiting | None:
+        waiting = self._waiting.pop(number, None)
+        self.busy_changed.emit(self.running)
+        return waiting
 
-        def succeeded(result: Any) -> None:
-            finish()
-            if on_done is not None and _alive(owner):
-                on_done(result)
+    def _succeeded(self, number: int, result: Any) -> None:
+        waiting = self._finish(number)
+        if waiting is not None and waiting.on_done is not None and _alive(waiting.owner):
+            waiting.on_done(result)
 
-        def failed(exc: BaseException) -> None:
-            finish()
-            if not _alive(owner):
-                return
-            if not isinstance(exc, Exception):
-                raise exc
-            _log_unexpected(exc)
-            if on_error is not None:
-                on_error(exc)
-            else:
-                self.error.emit(exc, owner)
-
-        relay.succeeded.connect(succeeded)
-        relay.failed.connect(failed)
-        self._running += 1
-        self.busy_changed.emit(self._running)
-        self.pool.start(_Job(self.database, function, args, kwargs, relay, raw))
+    def _failed(self, number: int, exc: BaseException) -> None:
+        waiting = self._finish(number)
+        if waiting is None or not _alive(waiting.owner):
+            return
+        if not isinstance(exc, Exception):
+            raise exc
+        _log_unexpected(exc)
+        if waiting.on_error is not None:
+            waiting.on_error(exc)
+        else:
+            self.error.emit(exc, waiting.owner)
 
     @property
     def running(self) -> int:
-        return self._running
+        return len(self._waiting)
 
     def wait(self, msecs: int = 30000) -> bool:
         return self.pool.waitForDone(msecs)
