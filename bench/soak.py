@@ -198,7 +198,7 @@ def _listener(
 
     from erp_desktop.app import make_application
     from erp_desktop.live import CONNECTED, LiveUpdates
-    from erp_desktop.models import RecordTableModel
+    from erp_desktop.models import NewestAnswers, RecordTableModel
     from erp_desktop.operations import Operations
     from erp_desktop.windows.board import BOARD_COLUMNS
     from server_db import queries
@@ -220,18 +220,30 @@ def _listener(
     applied: list[tuple[int, float]] = []  # (writer transaction id, when its rows were in the model)
     waiting: list[tuple[int, float]] = []  # not yet noted by the writer (it notes right after its commit)
 
+    answers = NewestAnswers()  # as the windows' lists do: refetches may finish out of order
+
     def on_changes(changes: Changes) -> None:
         ids = sorted(changes.sales_orders)
         state["events"] += len(changes.events)
         if not ids:
             return
         xids = {event.xid for event in changes.events if event.sales_order_id is not None}
-        operations.run(queries.board_rows, ids=ids, on_done=lambda rows: merged(ids, rows, xids))
+        ticket = answers.ask(ids)
+        operations.run(queries.board_rows, ids=ids, on_done=lambda rows: merged(ticket, ids, rows, xids))
 
-    def merged(ids: list[int], rows: list[dict[str, Any]], xids: set[int]) -> None:
-        model.replace_subset(ids, rows)
+    deferred: dict[int, set[int]] = {}  # order -> writer transactions waiting for a newer refetch of it
+
+    def merged(ticket: int, ids: list[int], rows: list[dict[str, Any]], xids: set[int]) -> None:
+        current = answers.answered(ticket, ids)
+        model.replace_subset(current, [row for row in rows if row["id"] in current])
         now = time.time()
-        applied.extend((xid, now) for xid in xids)
+        superseded = set(ids) - current
+        credited = set() if superseded else set(xids)  # else they count when the newer answer is in
+        for key in superseded:
+            deferred.setdefault(key, set()).update(xids)
+        for key in current:
+            credited |= deferred.pop(key, set())
+        applied.extend((xid, now) for xid in credited)
         state["batches"] += 1
 
     def on_status(status: str) -> None:

@@ -52,6 +52,33 @@ class Column:
         return self.kind in ("qty", "money", "percent")
 
 
+class NewestAnswers:
+    """Refetches of rows run on several worker threads and may finish out of order: each id takes only the
+    answer of the newest refetch asked for it (that one started after every change seen so far)."""
+
+    def __init__(self) -> None:
+        self._asked = 0
+        self._latest: dict[Any, int] = {}
+
+    def ask(self, ids: Iterable[Any]) -> int:
+        """A ticket for a refetch of `ids`, newer than every ticket before it."""
+        self._asked += 1
+        for key in ids:
+            self._latest[key] = self._asked
+        return self._asked
+
+    def answered(self, ticket: int, ids: Iterable[Any]) -> set[Any]:
+        """The ids whose newest refetch is this one: merge these, drop the rest of the answer."""
+        current = {key for key in ids if self._latest.get(key) == ticket}
+        for key in current:
+            del self._latest[key]
+        return current
+
+    def forget(self) -> None:
+        """A full load has come in: no refetch asked before it may overwrite it."""
+        self._latest.clear()
+
+
 class RecordTableModel(QAbstractTableModel):
     flash_faded = Signal()  # the flashing rows' backgrounds moved on a step: views repaint what they show
 

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QToolBar, QVBoxL
 from erp_desktop.context import ClientContext
 from erp_desktop.inbox import inbox_message
 from erp_desktop.live import CONNECTED, RECONNECTING
-from erp_desktop.models import Column
+from erp_desktop.models import Column, NewestAnswers
 from erp_desktop.widgets import FilterBar, InboxDock, MessageBar, RecordTable, describe_error
 from server_db.changes import Changes
 from server_db.errors import ConcurrentChange, DomainError
@@ -54,15 +54,15 @@ class LiveList:
         layout.addWidget(self.filter)
         layout.addWidget(self.table)
         self.on_loaded: list[Callable[[], None]] = []
-        self._ticket = 0
+        self._loads = 0
         self._loading: int | None = None
-        self._latest: dict[Any, int] = {}
+        self._answers = NewestAnswers()
         self._touched_while_loading: set[Any] = set()
 
     def load(self) -> None:
         """Fetch everything. Changes that arrive meanwhile are fetched again once the load is in."""
-        self._ticket += 1
-        ticket = self._loading = self._ticket
+        self._loads += 1
+        ticket = self._loading = self._loads
         self._touched_while_loading = set()
 
         def done(rows: list[dict[str, Any]]) -> None:
@@ -74,7 +74,7 @@ class LiveList:
                 self.table.select_id(current)
             self.loaded = True
             self._loading = None
-            self._latest.clear()  # refetches older than this load must not overwrite it
+            self._answers.forget()  # refetches older than this load must not overwrite it
             again, self._touched_while_loading = self._touched_while_loading, set()
             if again:
                 self._refetch(again)
@@ -93,19 +93,12 @@ class LiveList:
             self._refetch(set(ids))
 
     def _refetch(self, ids: set[Any]) -> None:
-        # Refetches run on several worker threads and may finish out of order: each id only takes the
-        # answer of the newest refetch asked for it.
-        self._ticket += 1
-        ticket = self._ticket
-        for key in ids:
-            self._latest[key] = ticket
         ordered = sorted(ids)
+        ticket = self._answers.ask(ordered)
         self.window.run(self.query, ids=ordered, on_done=lambda rows: self._merge(ticket, ordered, rows))
 
     def _merge(self, ticket: int, ids: list[Any], rows: list[dict[str, Any]]) -> None:
-        current = {key for key in ids if self._latest.get(key) == ticket}
-        for key in current:
-            del self._latest[key]
+        current = self._answers.answered(ticket, ids)
         if not current:
             return
         field = self.table.source.key
