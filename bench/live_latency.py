@@ -1,6 +1,7 @@
 """Live latency: from a writer's commit to the row updated in another client's table model.
 
-Writers are 4 processes confirming draft orders flat out (as sales clerks); each reports (order id, the wall
+Writers are 4 processes confirming draft orders flat out (as sales clerks; then, a second time with 20
+listeners, at a steady 40 orders a second in all); each reports (order id, the wall
 clock right after its commit). Listeners are separate processes, each a Qt event loop (offscreen) with the
 client's live path: erp_desktop.live.LiveUpdates (a QSocketNotifier on the LISTEN connection, reading the
 outbox) feeding the order board's LiveList (board columns, queries.board_rows, refetching only the orders
@@ -48,6 +49,7 @@ WRITERS = 4
 SECONDS = 8.0
 GRACE = 20.0  # after the writers stop, time for listeners to catch up before what is missing counts as lost
 GOAL_P99_MS = 50.0
+PACED = 10.0  # orders per second per writer in the steady-load scenario: 40 confirmations a second in all
 
 
 # -- the listening client (runs in its own process) -------------------------------------------------------
@@ -147,11 +149,18 @@ def listener_process(number: int, url: str, ready: Any, results: Any, stop: Any,
 # -- the writers ------------------------------------------------------------------------------------------
 
 
-def writer(url: str) -> Any:
+def writer(config: tuple[str, float | None]) -> Any:
+    """A writer confirming orders flat out, or with a pace (orders per second), evenly spaced."""
+    url, pace = config
     database = Database(url, application_name="erp-bench-writer")
     database.ping()
+    slot = [0.0]
 
     def confirm(order_id: int) -> dict[str, float]:
+        if pace:
+            now = time.monotonic()
+            slot[0] = max(slot[0] + 1 / pace, now)
+            time.sleep(max(0.0, slot[0] - now))
         database.run(sales.confirm_order, order_id)
         return {"committed_at": time.time(), "order_id": float(order_id)}
 
@@ -222,8 +231,10 @@ def run(cluster: BenchCluster, single_rate: float) -> list[Figure]:
             f"bare LISTEN/NOTIFY, idle: p50 {ms(median(notify))}, p99 {ms(percentile(notify, 99))}, "
             f"max {ms(max(notify))}"
         )
-        for listeners in (1, 20):
-            figures.append(_scenario(cluster, admin, name, product_sets, listeners, single_rate, baseline))
+        # flat out, as the goal asks; then the same 20 listeners under a steady office load, which leaves
+        # the 2 cores some room: what a listener's path costs when it is not waiting for a core
+        for listeners, pace in ((1, None), (20, None), (20, PACED)):
+            figures.append(_scenario(cluster, admin, name, product_sets, listeners, single_rate, baseline, pace))
     finally:
         admin.dispose()
         cluster.drop_database(name)
@@ -238,8 +249,9 @@ def _scenario(
     listeners: int,
     single_rate: float,
     baseline: str,
+    pace: float | None = None,
 ) -> Figure:
-    per_writer = math.ceil(single_rate * SECONDS * 1.5) + 200
+    per_writer = math.ceil((pace or single_rate) * SECONDS * 1.5) + 200
     work = [
         create_drafts(admin, per_writer, customers=p.customers, lines=lines(p), reference="live") for p in product_sets
     ]
@@ -259,12 +271,12 @@ def _scenario(
         loaded = collect(ready, listeners, timeout=300, what="listeners to load the board", processes=processes)
         progress(
             f"live latency: {listeners} listeners ready ({loaded[0][1]:,} rows each); "
-            f"{WRITERS} writers flat out for {SECONDS:.0f} s"
+            f"{_writers(pace)} for {SECONDS:.0f} s"
         )
         spy = Spy(loaded[0][2], seconds=SECONDS + 30).start()  # one listener, sampled while writers run
         writers = run_clients(
             writer,
-            [cluster.url(name, user="sales")] * WRITERS,
+            [(cluster.url(name, user="sales"), pace)] * WRITERS,
             work,
             seconds=SECONDS,
             database=admin,
@@ -283,7 +295,8 @@ def _scenario(
     orders = max(writers.done, 1)
     listener_cpu = sum(cpu for _, _, cpu in seen)
     note(
-        f"**Live latency with {listeners} listening client{'s' if listeners > 1 else ''}, CPU accounting**: "
+        f"**Live latency with {listeners} listening client{'s' if listeners > 1 else ''}, {_writers(pace)}, "
+        "CPU accounting**: "
         f"{WRITERS} writers confirmed {writers.done:,} orders ({writers.rate:,.0f}/s); CPU per order: writers "
         f"{writers.client_cpu / orders * 1000:.2f} ms, the {listeners} listener process"
         f"{'es' if listeners > 1 else ''} {listener_cpu / orders * 1000:.2f} ms "
@@ -292,10 +305,20 @@ def _scenario(
         f"{writers.machine_busy:.0%} busy. One listener sampled with py-spy (the thread holding the GIL) while the "
         f"writers ran:\n\n" + spy_summary(samples, LISTENER_ACTIVITIES, per=orders, unit="order")
     )
-    return _figure(writers, [(number, observed) for number, observed, _ in seen], listeners, baseline)
+    return _figure(writers, [(number, observed) for number, observed, _ in seen], listeners, baseline, pace)
 
 
-def _figure(writers: ClientRun, seen: list[tuple[int, dict[int, float]]], listeners: int, baseline: str) -> Figure:
+def _writers(pace: float | None) -> str:
+    return f"{WRITERS} writers flat out" if not pace else f"{WRITERS} writers at {WRITERS * pace:.0f} orders/s in all"
+
+
+def _figure(
+    writers: ClientRun,
+    seen: list[tuple[int, dict[int, float]]],
+    listeners: int,
+    baseline: str,
+    pace: float | None = None,
+) -> Figure:
     committed = dict(zip((int(i) for i in writers.measure("order_id")), writers.measure("committed_at"), strict=True))
     latencies: list[float] = []
     missing = 0
@@ -317,26 +340,18 @@ def _figure(writers: ClientRun, seen: list[tuple[int, dict[int, float]]], listen
     if missing:
         value += f"; {missing:,} not seen {GRACE:.0f} s after the end"
         note(
-            f"**Updates stranded until the next event** ({missing} order update(s) with {listeners} listener(s) "
-            f"never reached the model in the {GRACE:.0f} s after the writers stopped): `EventListener.fetch` "
-            f"(server_db/events.py) drains `conn.notifies` *before* its query, but libpq also reads "
-            f"notifications that arrive *while* the query runs; those land in `conn.notifies` and leave the "
-            f"socket empty, so the QSocketNotifier never fires for them. If their transaction committed after "
-            f"the query's snapshot, its events are above the watermark and `pending` (computed in the same "
-            f"snapshot) is false: nothing is lost, but nothing is delivered until some later event wakes the "
-            f"listener — in a quiet office, minutes. Reproduced without Qt when this benchmark was written: "
-            f"4 writers committing events, a select() loop on EventListener; in 2 of 8 trials 1 and 9 events "
-            f"stayed undelivered with 3 and 10 notifications sitting unread in `conn.notifies`. Fix: after the "
-            f"query, treat a non-empty `conn.notifies` as pending (fetch again at once)."
+            f"**Updates not seen** ({missing} order update(s) with {listeners} listener(s) never reached the "
+            f"model in the {GRACE:.0f} s after the writers stopped): the listeners' log above names them."
         )
     if writers.problems():
         value += f"; writers: {writers.problems()}"
-    goal = f"p99 < {GOAL_P99_MS:.0f} ms" if listeners == 20 else "-"
-    met = (p99 * 1000 < GOAL_P99_MS and not missing) if listeners == 20 else None
+    judged = listeners == 20 and not pace
+    goal = f"p99 < {GOAL_P99_MS:.0f} ms" if judged else "-"
+    met = (p99 * 1000 < GOAL_P99_MS and not missing) if judged else None
     return Figure(
         SECTION,
-        f"commit -> row updated in the model, {listeners} listening client"
-        f"{'s' if listeners > 1 else ''}, {WRITERS} writers flat out",
+        f"commit -> row updated in the model, {listeners} listening client{'s' if listeners > 1 else ''}, "
+        f"{_writers(pace)}",
         value,
         goal=goal,
         baseline=baseline,
