@@ -47,8 +47,8 @@ PRODUCTS = 20
 EVENTS = 20
 GOAL_SHOWN_S, GOAL_RSS_MB, GOAL_EVENT_MS = 1.5, 500.0, 5.0
 
-# Order numbers are given here (6 digits): erp.next_number pads with lpad(n, 5), which cuts the 100,000th
-# number of a year back to 5 digits, a duplicate (see the notes). States with what their documents say:
+# Order numbers are given here (6 digits, as erp.next_number gives from the 100,000th of a year on).
+# States with what their documents say:
 # drafts hold nothing; 'confirmed' orders wait for stock (all lines reserved 0); 'in_fulfilment' have part
 # of line 1 reserved; 'ready' have every line fully reserved.
 GENERATE = """
@@ -370,7 +370,7 @@ BOARD_ACTIVITIES = (  # the first marker found in a sampled stack names the acti
     ("_allrows", "SQLAlchemy: Row objects (worker thread)"),
     ("_rows (", "queries._rows: SQLAlchemy rows -> dicts (worker thread)"),
     ("_as_tuple", "RecordTableModel.reset: dicts -> tuples (GUI thread)"),
-    ("RecordTableModel.remove", "RecordTableModel.remove: rebuilding the id index (GUI thread)"),
+    ("RecordTableModel.remove", "RecordTableModel.remove: rows that left the board (GUI thread)"),
     ("reset (", "RecordTableModel.reset, other (GUI thread)"),
     ("board_rows", "queries.board_rows, other (worker thread)"),
     ("search_text", "FilterProxy search text"),
@@ -379,8 +379,8 @@ BOARD_ACTIVITIES = (  # the first marker found in a sampled stack names the acti
 
 
 def _check_numbering(admin: Database) -> None:
-    """Does the document numbering survive the 100,000th number of a year? (It did not when this was
-    written: lpad(n, 5) cuts 100000 to '10000'.)"""
+    """A regression check: does the document numbering survive the 100,000th number of a year? (It did not
+    when this benchmark was first written: lpad(n, 5) cut 100000 to '10000'.)"""
 
     def numbers(session: Any) -> list[str]:
         session.execute(text("SELECT erp.next_number('DN')"))  # the year's sequence exists from here on

@@ -304,21 +304,7 @@ def count_rows(db: Database, sql: str, **params: Any) -> int:
         return int(connection.execute(text(sql), params).scalar_one())
 
 
-def invariant_violations(db: Database) -> list[tuple[str, str]]:
-    from server_db import queries
-
-    return db.run(queries.invariant_violations)
-
-
 # -- processes --------------------------------------------------------------------------------------------
-
-
-def wait_for(condition: Callable[[], bool], *, timeout: float, what: str, poll: float = 0.05) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"timed out after {timeout:.0f} s waiting for {what}")
-        time.sleep(poll)
 
 
 def collect(queue: Any, count: int, *, timeout: float, what: str, processes: Iterable[Any] = ()) -> list[Any]:
@@ -676,8 +662,9 @@ _WAITING = {"do_execute", "do_execute_no_params", "do_executemany", "do_commit",
 
 def python_profile(action: Callable[[], Any], *, per: int, what: str, top: int = 6) -> str:
     """Run `action` under pyinstrument and say, per unit of work, where the client's time goes: waiting in
-    psycopg2 for PostgreSQL (the driver calls blocked on the socket), the pool's pre-ping round trip,
-    SQLAlchemy, our own server_db code, the rest; then the functions with the most self time. Markdown."""
+    psycopg2 for PostgreSQL (the driver calls blocked on the socket), the check of a pooled connection
+    that rested over 5 s, SQLAlchemy, our own server_db code, the rest; then the functions with the most self
+    time. Markdown."""
     from pyinstrument import Profiler
 
     profiler = Profiler(interval=0.0002)
@@ -697,8 +684,8 @@ def python_profile(action: Callable[[], Any], *, per: int, what: str, top: int =
             continue
         spent = frame.total_self_time
         path = (frame.file_path or "").replace("\\", "/")
-        if frame.function == "do_ping":
-            group = "pool pre-ping (an extra `SELECT 1` round trip per transaction)"
+        if frame.function == "_checkout" and path.endswith("server_db/db.py"):
+            group = "checking a pooled connection that rested over 5 s (a `SELECT 1` round trip)"
         elif frame.function in _WAITING and "sqlalchemy/engine/default.py" in path:
             group = "in psycopg2, waiting for PostgreSQL (statement or commit round trips)"
         elif "/sqlalchemy/" in path:

@@ -58,8 +58,7 @@ LISTENER_ACTIVITIES = (  # the first marker found in a sampled stack names the a
     ("rows_changed", "the benchmark's own dataChanged probe"),
     (
         "RecordTableModel.remove",
-        "merging a refetch: RecordTableModel.remove, called by replace_subset for every "
-        "refetch, rebuilds the id index of all rows even when it removes none",
+        "merging a refetch: RecordTableModel.remove (rows that left the board; returns at once when none did)",
     ),
     ("upsert", "merging a refetch: RecordTableModel.upsert"),
     ("_fade", "flashing changed rows: RecordTableModel._fade, a repaint of the visible rows every 100 ms"),

@@ -11,7 +11,7 @@ from bench.common import Figure
 EXPLANATIONS: dict[tuple[str, str], str] = {
     ("2", "confirm, 1 client"): """
 One confirmation is one round trip (`server_db.services._db.step`: `erp.confirm_sales_order(id)` and the
-transaction's events in one statement) plus the commit; the order row is written once, the production
+transaction's events, two statements sent together) plus the commit; the order row is written once, the production
 backlog of a work centre is a counter, not a sum. What is left per order (see the profiles below): about
 1.5 ms of PostgreSQL time in the workflow function and its triggers (audit rows and events, each turning
 rows into jsonb) and about 1 ms of Python in the client (SQLAlchemy session and text statement). The goal is

@@ -22,10 +22,6 @@ class Ceiling:
     tps_4: float
     latency_1_ms: float
 
-    @property
-    def per_transaction_1_ms(self) -> float:
-        return 1000 / self.tps_1
-
 
 def run(cluster: BenchCluster) -> tuple[Ceiling, list[Figure]]:
     cluster.execute(f"DROP DATABASE IF EXISTS {DATABASE}")

@@ -39,6 +39,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from bench.common import percentile
+
 RING = 1 << 21  # transaction ids remembered (a 10-minute run commits a few hundred thousand)
 REPORT_SECONDS = 30.0
 WARM_UP_MINUTES = 1  # memory growth is measured from the end of the first minute
@@ -55,14 +57,6 @@ def rss_kb() -> int:
             if line.startswith("VmRSS:"):
                 return int(line.split()[1])
     return 0
-
-
-def percentile(values: list[float] | array, q: float) -> float:
-    """Nearest-rank percentile of unsorted values (q in 0..100)."""
-    if not values:
-        return math.nan
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, math.ceil(q / 100 * len(ordered)) - 1))]
 
 
 def log(message: str) -> None:
@@ -134,8 +128,9 @@ def _writer(url: str, seed: int, ring_xid: Any, ring_time: Any, started: float, 
     refusals: Counter[str] = Counter()
 
     def step(session: Any, function: Any, *args: Any, **kwargs: Any) -> tuple[Any, int]:
+        """The operation's Changes and its transaction's id (every step writes events, which carry it)."""
         changes = function(session, *args, **kwargs)
-        return changes, int(session.execute(text("SELECT pg_current_xact_id()::text")).scalar_one())
+        return changes, changes.events[0].xid
 
     def committed(xid: int) -> None:
         now = time.time()

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, QObject, QSettings
+from PySide6.QtCore import QCoreApplication, QObject
 from PySide6.QtGui import QAction, QFont, QFontDatabase, QIcon
 from PySide6.QtWidgets import QApplication, QMenu, QMessageBox
 
@@ -221,7 +221,4 @@ def run_app(args: argparse.Namespace) -> int:
     except SystemExit as exit_:
         controller.shutdown()
         return int(exit_.code or 0)
-    code = app.exec()
-    settings = QSettings()
-    settings.sync()
-    return code
+    return app.exec()

@@ -3,8 +3,7 @@ live updates every window listens to."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
 from PySide6.QtCore import QObject
 
@@ -22,7 +21,6 @@ class ClientContext:
     operations: Operations
     live: LiveUpdates
     server_label: str = ""
-    windows: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def create(

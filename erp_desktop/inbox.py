@@ -28,13 +28,8 @@ def inbox_message(event: Event, department: str) -> str | None:
                 f"{number} is late: estimated {event.payload.get('estimated_ship_date')}, "
                 f"promised {event.payload.get('promised_date')}"
             )
-        if (
-            department in ("warehouse", "purchasing", "production", "finance", "supervisor")
-            and changed
-            and state == "confirmed"
-            and event.old_state == "draft"
-        ):
-            return f"{number} confirmed by {event.actor}" if department == "supervisor" else None
+        if department == "supervisor" and changed and state == "confirmed" and event.old_state == "draft":
+            return f"{number} confirmed by {event.actor}"
         return None
     if kind == "purchase_request" and department == "purchasing" and event.event_type == "created":
         for_order = f" for order #{event.sales_order_id}" if event.sales_order_id else " for production"

@@ -58,10 +58,6 @@ class LiveUpdates(QObject):
         self.listener.close()
         self._set_status(OFFLINE)
 
-    def fetch_now(self) -> None:
-        """Read the outbox now (tests and the refresh action use it; normally the socket wakes us)."""
-        self._fetch()
-
     # -- internals -------------------------------------------------------------------------------------
 
     def _set_status(self, status: str) -> None:

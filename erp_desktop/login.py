@@ -50,9 +50,8 @@ class LoginDialog(QDialog):
         self.server.setEditable(True)
         self.server.setObjectName("server")
         self.server.addItem(PRIVATE)
-        recent = settings.value("login/recent_servers", []) or []
-        for url in recent if isinstance(recent, list) else [recent]:
-            if url and url != PRIVATE:
+        for url in _recent_servers(settings):
+            if url != PRIVATE:
                 self.server.addItem(url)
         chosen = server or settings.value("login/server", PRIVATE)
         self.server.setCurrentText(chosen or PRIVATE)
@@ -129,7 +128,13 @@ class LoginDialog(QDialog):
         server = strip_password(creds.server) if creds.server else PRIVATE
         settings.setValue("login/server", server)
         settings.setValue("login/user", creds.user)
-        recent = [s for s in (settings.value("login/recent_servers", []) or []) if s != server]
+        recent = [s for s in _recent_servers(settings) if s != server]
         if creds.server:
             recent.insert(0, server)
         settings.setValue("login/recent_servers", recent[:8])
+
+
+def _recent_servers(settings: QSettings) -> list[str]:
+    """The servers last used, newest first (QSettings hands back a lone entry as a plain string)."""
+    recent = settings.value("login/recent_servers", []) or []
+    return [url for url in (recent if isinstance(recent, list) else [recent]) if url]

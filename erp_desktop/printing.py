@@ -83,7 +83,7 @@ def plural(count: int, kind: str) -> str:
 
 def describe(exc: BaseException) -> str:
     """The sentence a person reads when printing fails."""
-    if isinstance(exc, FontNotFound):
+    if isinstance(exc, (FontNotFound, PrintFailed)):
         return str(exc)
     if isinstance(exc, OSError):
         return f"The file could not be written: {exc.strerror or exc}."
@@ -556,7 +556,7 @@ class PrintPreviewDialog(QDialog):
 
         def failed(exc: BaseException) -> None:
             self._print_finished()
-            self.message.show_message(str(exc) if isinstance(exc, PrintFailed) else describe(exc), error=True)
+            self.message.show_message(describe(exc), error=True)
 
         self.context.operations.run(
             paint_pages, pdf, printer, pages, relay.progress.emit, raw=True, on_done=done, on_error=failed, owner=self

@@ -10,7 +10,7 @@ from server_db import migrate
 from server_db.config import DatabaseChoice, choose_database
 from server_db.db import Database
 from server_db.embedded import EmbeddedServer
-from server_db.errors import DatabaseUnavailable, SchemaMismatch
+from server_db.errors import DatabaseUnavailable
 from server_db.security import Identity
 
 log = logging.getLogger(__name__)
@@ -26,6 +26,12 @@ class OpenDatabase:
     @property
     def url(self) -> str:
         return self.database.url
+
+    def __enter__(self) -> OpenDatabase:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
 
     def close(self) -> None:
         """Release the database; the last client of an embedded server stops it."""
@@ -67,7 +73,7 @@ def open_database(
             migrate.upgrade(database.engine)
         else:
             migrate.check_schema(database.engine)
-    except (SchemaMismatch, Exception):
+    except BaseException:
         database.dispose()
         raise
     return OpenDatabase(database, choice)

@@ -4,7 +4,7 @@ same from the outbox, so a window has a single thing to react to, wherever the c
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy import text
@@ -84,13 +84,15 @@ class Changes:
         return bool(self.events) or any(getattr(self, name) for name in _KINDS.values())
 
     def with_id(self, id: int | None) -> Changes:
-        return Changes(**{name: getattr(self, name) for name in _KINDS.values()}, events=self.events, id=id)
+        return replace(self, id=id)
 
 
 EVENT_COLUMNS = (
     "id, xid::text, created_at, actor, event_type, sales_order_id, document_type, document_id, "
     "document_no, old_state, new_state, payload"
 )
+# the same columns of the outbox aliased as "e"
+EVENT_COLUMNS_OF_E = ", ".join("e." + column.strip() for column in EVENT_COLUMNS.split(","))
 
 
 def event_from_row(row: Any) -> Event:

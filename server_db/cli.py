@@ -105,11 +105,8 @@ def _open(args: argparse.Namespace, **kwargs):
 def cmd_db_upgrade(args: argparse.Namespace) -> int:
     from server_db import migrate
 
-    opened = _open(args, upgrade=True)  # a brand-new embedded cluster gets the demo, as the app would
-    try:
+    with _open(args, upgrade=True) as opened:  # a brand-new embedded cluster gets the demo, as the app would
         print(f"Schema is at {migrate.current_revision(opened.database.engine)} (head {migrate.head_revision()}).")
-    finally:
-        opened.close()
     return EXIT_OK
 
 
@@ -117,10 +114,9 @@ def cmd_db_status(args: argparse.Namespace) -> int:
     from sqlalchemy import text
 
     from server_db import migrate, queries
-    from server_db.config import strip_password
+    from server_db.config import display_url
 
-    opened = _open(args)
-    try:
+    with _open(args) as opened:
         db = opened.database
         with db.sessions() as session:
             version = session.execute(text("SHOW server_version")).scalar_one()
@@ -128,10 +124,7 @@ def cmd_db_status(args: argparse.Namespace) -> int:
             problems = queries.invariant_violations(session)
         current = migrate.current_revision(db.engine)
         head = migrate.head_revision()
-        print(
-            f"Database: {strip_password(opened.url).replace('postgresql+psycopg2://', 'postgresql://')}"
-            f" ({opened.choice.source})"
-        )
+        print(f"Database: {display_url(opened.url)} ({opened.choice.source})")
         print(f"Server:   PostgreSQL {version}")
         print(f"Schema:   {current}" + (" (up to date)" if current == head else f" (this program needs {head})"))
         print("Documents per state:")
@@ -151,19 +144,14 @@ def cmd_db_status(args: argparse.Namespace) -> int:
         print("Invariants: " + ("all hold" if not problems else f"{len(problems)} broken"))
         for rule, detail in problems[:20]:
             print(f"  {rule}: {detail}")
-    finally:
-        opened.close()
     return EXIT_OK if not problems else EXIT_UNEXPECTED
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
     from server_db import demo
 
-    opened = _open(args, load_demo=False)
-    try:
+    with _open(args, load_demo=False) as opened:
         demo.load(opened.database, progress=print)
-    finally:
-        opened.close()
     return EXIT_OK
 
 
@@ -195,17 +183,15 @@ def cmd_print(args: argparse.Namespace) -> int:
         output.write_bytes(result.pdf)
         return result
 
-    opened = _open(args, load_demo=False)
     try:
-        result = opened.database.run(print_and_save)
+        with _open(args, load_demo=False) as opened:
+            result = opened.database.run(print_and_save)
     except FontNotFound as exc:
         _say(str(exc))
         return EXIT_UNEXPECTED
     except OSError as exc:
         _say(f"Cannot write {output}: {exc.strerror or exc}.")
         return EXIT_UNEXPECTED
-    finally:
-        opened.close()
     count = len(result.printed)
     print(
         f"Printed {count} {label}{'s' if count != 1 else ''} to {output}"

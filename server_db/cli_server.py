@@ -8,7 +8,6 @@ Other PCs connect with `--db postgresql://USER@HOST:PORT/erp`.
 from __future__ import annotations
 
 import argparse
-import getpass
 import signal
 import socket
 import sys
@@ -16,7 +15,8 @@ import threading
 from pathlib import Path
 
 from server_db.cli import EXIT_OK, EXIT_USAGE, _say
-from server_db.errors import DatabaseUnavailable, ValidationError
+from server_db.cli_admin import _usage_errors, new_password
+from server_db.errors import DatabaseUnavailable
 
 
 def add_commands(subparsers: argparse._SubParsersAction) -> None:
@@ -54,6 +54,7 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
     server.set_defaults(handler=cmd_server)
 
 
+@_usage_errors  # a password typed twice differently, or none piped in
 def cmd_server(args: argparse.Namespace) -> int:
     from server_db import demo, migrate
     from server_db.db import Database
@@ -110,11 +111,6 @@ def _ensure_admin(database, login: str) -> None:
     if any(user["login"] == login for user in database.run(security.list_users)):
         print(f"Administrator {login} exists already.")
         return
-    if sys.stdin.isatty():
-        password = getpass.getpass(f"Password for {login}: ")
-        if password != getpass.getpass("Again: "):
-            raise ValidationError("The two passwords differ; nothing was created.")
-    else:
-        password = sys.stdin.readline().rstrip("\n")
+    password = new_password(login, from_stdin=not sys.stdin.isatty())
     database.run(security.create_user, login=login, department="admin", password=password, full_name="Administrator")
     print(f"Administrator {login} created.")

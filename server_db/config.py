@@ -65,6 +65,11 @@ def strip_password(url: str) -> str:
         return url
 
 
+def display_url(url: str) -> str:
+    """A URL as a person reads it: no password, no driver name."""
+    return strip_password(url).replace("postgresql+psycopg2://", "postgresql://")
+
+
 def normalise_url(url: str) -> str:
     """A SQLAlchemy URL for psycopg2 from what a person typed; a clear error if it is not one."""
     text = url.strip()

@@ -132,10 +132,10 @@ def run_in_transaction(sessions: sessionmaker[Session], operation: Callable[[Ses
 
 def describe_connection_error(exc: OperationalError, url: str) -> str:
     """One sentence for a failed connection, naming the server but never the password."""
-    from server_db.config import strip_password
+    from server_db.config import display_url
 
     detail = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
-    where = strip_password(url).replace("postgresql+psycopg2://", "postgresql://")
+    where = display_url(url)
     lowered = detail.lower()
     if "password authentication failed" in lowered or "no password supplied" in lowered:
         return "The user name or password is wrong."

@@ -237,17 +237,10 @@ class EmbeddedServer:
         result = subprocess.run([self.binaries.tool("pg_config"), "--configure"], capture_output=True, text=True)
         return "--with-openssl" in result.stdout or "--with-ssl=openssl" in result.stdout
 
-    def unshare(self) -> None:
-        """Back to a private cluster: no TCP, the PC's own account only."""
-        with self._start_lock():
-            (self.pgdata / NETWORK_CONF).unlink(missing_ok=True)
-            self._write(self.pgdata / "pg_hba.conf", PG_HBA)
-
     def restart(self) -> None:
         self._prepare_base_dir()
         with self._start_lock():
-            if self.is_running():
-                self._run(["pg_ctl", "-D", str(self.pgdata), "-m", "fast", "-w", "-t", "60", "stop"])
+            self.stop()
             self._start()
 
     def _write(self, path: Path, text: str) -> None:
@@ -330,7 +323,7 @@ class EmbeddedServer:
             if created or self.base_dir.stat().st_uid == account.pw_uid or not any(self.base_dir.iterdir()):
                 # the folder is ours: hand it to the server account
                 os.chown(self.base_dir, account.pw_uid, account.pw_gid)
-            elif self.base_dir.stat().st_uid != account.pw_uid:
+            else:
                 raise EmbeddedServerError(
                     f"The database folder {self.base_dir} belongs to another user; choose an empty folder."
                 )

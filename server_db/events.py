@@ -24,7 +24,7 @@ import psycopg2
 import psycopg2.extensions
 import psycopg2.extras
 
-from server_db.changes import EVENT_COLUMNS, Event, event_from_row
+from server_db.changes import EVENT_COLUMNS_OF_E, Event, event_from_row
 
 log = logging.getLogger(__name__)
 
@@ -83,7 +83,19 @@ class EventListener:
         watermark, so what happened while disconnected arrives with the next fetch."""
         self.close()
         try:
-            conn = psycopg2.connect(self.dsn, application_name=self.application_name, connect_timeout=5)
+            # the outbox is read on the GUI thread: a dead network or a stuck statement must fail within
+            # seconds (and become 'reconnecting'), not hang the window until TCP gives up
+            conn = psycopg2.connect(
+                self.dsn,
+                application_name=self.application_name,
+                connect_timeout=5,
+                keepalives=1,
+                keepalives_idle=10,
+                keepalives_interval=5,
+                keepalives_count=3,
+                tcp_user_timeout=15000,
+                options="-c statement_timeout=10s",
+            )
             conn.set_session(autocommit=True)
             with conn.cursor() as cursor:
                 cursor.execute(f"LISTEN {CHANNEL}")
@@ -110,7 +122,7 @@ class EventListener:
             with self._conn.cursor() as cursor:
                 cursor.execute(
                     f"""
-                    SELECT s.hi::text, {", ".join("e." + c.strip() for c in EVENT_COLUMNS.split(","))}
+                    SELECT s.hi::text, {EVENT_COLUMNS_OF_E}
                       FROM (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS hi) s
                       LEFT JOIN erp.order_events e ON e.xid >= %(lo)s::text::xid8 AND e.id <> ALL(%(early)s)
                      ORDER BY e.xid, e.id
@@ -118,7 +130,11 @@ class EventListener:
                     {"lo": str(self.watermark), "early": list(self._early)},
                 )
                 rows = cursor.fetchall()
-        except (psycopg2.OperationalError, psycopg2.InterfaceError) as exc:
+        except psycopg2.Error as exc:
+            # a lost connection shows as OperationalError, or (killed at the wrong moment) as a bare
+            # DatabaseError on a closed connection; anything else is a real error
+            if not isinstance(exc, (psycopg2.OperationalError, psycopg2.InterfaceError)) and not self._conn.closed:
+                raise
             self.close()
             raise ListenerDisconnected(str(exc).strip()) from exc
         high = int(rows[0][0])

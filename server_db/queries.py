@@ -19,8 +19,6 @@ from server_db.changes import EVENT_COLUMNS, Event, event_from_row
 
 Row = dict[str, Any]
 
-OPEN_STATES = ("draft", "confirmed", "in_fulfilment", "ready", "partially_shipped", "shipped", "invoiced", "paid")
-
 
 def _rows(session: Session, sql: str, **params: Any) -> list[Row]:
     return [dict(row) for row in session.execute(text(sql), params).mappings().all()]
@@ -131,9 +129,9 @@ def availability(
                  FROM erp.purchase_order_lines pol JOIN erp.purchase_orders po ON po.id = pol.order_id
                 WHERE pol.product_id = p.id AND po.warehouse_id = wh.id
                   AND po.state IN ('draft', 'sent', 'partially_received')) i ON true
-          LEFT JOIN LATERAL (
-               SELECT sum(m.remaining_hours) AS backlog FROM erp.production_orders m
-                WHERE m.work_centre_id = p.work_centre_id AND m.state IN ('planned', 'released', 'in_progress')
+          LEFT JOIN LATERAL (  -- the open hours of the work centre, kept by the database as they change
+               SELECT sum(wb.hours) AS backlog FROM erp.work_centre_backlog wb
+                WHERE wb.work_centre_id = p.work_centre_id
                ) b ON p.procurement = 'make'
          WHERE p.id = ANY(:ids)
     """,

@@ -60,6 +60,7 @@ _DUTIES: dict[str, str] = {
     "record_payment": "Finance may record payments",
     "invoices": "Finance may change invoices",
     "customers": "Sales keeps customers' details and finance their credit terms",
+    "user_accounts": "Only an administrator or a supervisor may list users",
     "create_user": "Only an administrator may manage users",
     "set_user_department": "Only an administrator may manage users",
     "set_user_password": "Only an administrator may manage users",

@@ -7,7 +7,7 @@ Documents are asked for by number as a person types it ("inv-2026-00001") or by 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, ClassVar, Literal
@@ -168,22 +168,43 @@ def _order_reference(order_number: str, customer_reference: str) -> str:
 
 def delivery_note_data(session: Session, number_or_id: str | int) -> DeliveryNoteData:
     """A delivery note by number (DN-2026-00001) or id. NotFound names the number asked for."""
-    column, key = _lookup_key(number_or_id, "delivery note")
-    notes = load_delivery_notes(session, **{column: [key]})
-    if not notes:
-        raise NotFound(_missing("delivery note", number_or_id))
-    return notes[0]
+    note = load_requested(session, [("delivery_note", number_or_id)])[0]
+    assert isinstance(note, DeliveryNoteData)
+    return note
 
 
 def invoice_data(session: Session, number_or_id: str | int) -> InvoiceData:
     """An invoice or credit note by number (INV-2026-00001, CN-2026-00001) or id. Drafts have no number yet
     and cannot be printed."""
-    column, key = _lookup_key(number_or_id, "invoice")
-    invoices = load_invoices(session, **{column: [key]})
-    if not invoices:
-        what = "credit note" if isinstance(key, str) and key.startswith("CN-") else "invoice"
-        raise NotFound(_missing(what, number_or_id))
-    return invoices[0]
+    invoice = load_requested(session, [("invoice", number_or_id)])[0]
+    assert isinstance(invoice, InvoiceData)
+    return invoice
+
+
+def load_requested(
+    session: Session, requests: Sequence[tuple[DocumentKind, str | int]]
+) -> list[DeliveryNoteData | InvoiceData]:
+    """Documents by (kind, number or id), in the order asked for, with one load per kind and way of asking
+    (not one per document). NotFound names the first one that does not exist."""
+    labels = {"delivery_note": "delivery note", "invoice": "invoice"}
+    loaders: dict[str, Callable[..., Sequence[DeliveryNoteData | InvoiceData]]] = {
+        "delivery_note": load_delivery_notes,
+        "invoice": load_invoices,
+    }
+    wanted = [(kind, asked, *_lookup_key(asked, labels[kind])) for kind, asked in requests]
+    found: dict[tuple[str, str, Any], DeliveryNoteData | InvoiceData] = {}
+    for kind, column in dict.fromkeys((kind, column) for kind, _, column, _ in wanted):
+        keys = [key for k, _, c, key in wanted if (k, c) == (kind, column)]
+        for document in loaders[kind](session, **{column: keys}):
+            found[(kind, column, document.id if column == "ids" else document.number)] = document
+    result = []
+    for kind, asked, column, key in wanted:
+        match = found.get((kind, column, key))
+        if match is None:
+            credit = kind == "invoice" and isinstance(key, str) and key.startswith("CN-")
+            raise NotFound(_missing("credit note" if credit else labels[kind], asked))
+        result.append(match)
+    return result
 
 
 def _lookup_key(value: str | int, label: str) -> tuple[str, Any]:

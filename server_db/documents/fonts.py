@@ -58,12 +58,6 @@ _lock = threading.Lock()
 _registered: DocumentFont | None = None
 
 
-def document_font() -> tuple[str, str, str]:
-    """(regular font name, bold font name, description) for reportlab; registers the font on first use."""
-    font = registered_font()
-    return font.regular, font.bold, font.description
-
-
 def registered_font() -> DocumentFont:
     """The registered font, registering it on first use. Raises FontNotFound."""
     global _registered

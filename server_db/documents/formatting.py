@@ -15,7 +15,7 @@ def money(amount: Decimal) -> str:
 def quantity(amount: Decimal) -> str:
     """Decimal('12.000') -> '12', Decimal('1250.500') -> '1,250.5' (quantities have three decimals)."""
     text = f"{amount:,.3f}"
-    return text.rstrip("0").rstrip(".") if "." in text else text
+    return text.rstrip("0").rstrip(".")
 
 
 def percent(value: Decimal) -> str:

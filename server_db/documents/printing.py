@@ -79,8 +79,7 @@ def print_documents(
         raise ValidationError("Choose at least one document to print.")
     batch: list[BatchItem] = []
     printed: list[PrintedDocument] = []
-    for document in documents:
-        count = record_print(session, document.kind, document.id)
+    for document, count in zip(documents, record_prints(session, documents), strict=True):
         copy = count >= 2
         batch.append((document.kind, replace(document, print_count=count), copy))
         printed.append(PrintedDocument(document.kind, document.id, document.number, count, copy))
@@ -95,11 +94,16 @@ def print_documents(
     return PrintResult(pdf, tuple(printed), font.description)
 
 
-def record_print(session: Session, kind: DocumentKind, document_id: int) -> int:
-    """Count one print of the document; returns how many times it has now been printed."""
-    return int(
-        session.execute(text("SELECT erp.record_print(:kind, :id)"), {"kind": kind, "id": document_id}).scalar_one()
+def record_prints(session: Session, documents: Sequence[DeliveryNoteData | InvoiceData]) -> list[int]:
+    """Count one print of each document, in one statement; returns how many times each has now been printed."""
+    rows = session.execute(
+        text(
+            "SELECT erp.record_print(d.kind, d.id) FROM unnest(CAST(:kinds AS text[]), CAST(:ids AS bigint[]))"
+            " WITH ORDINALITY AS d(kind, id, n) ORDER BY d.n"
+        ),
+        {"kinds": [document.kind for document in documents], "ids": [document.id for document in documents]},
     )
+    return [int(count) for (count,) in rows]
 
 
 def _load(
@@ -111,14 +115,7 @@ def _load(
             return list(loader.load_delivery_notes(session, ids=ids))
         ids = [row.id for row in loader.unprinted_invoices(session)]
         return list(loader.load_invoices(session, ids=ids))
-    documents: list[DeliveryNoteData | InvoiceData] = []
-    for kind, number in _checked(requests):
-        documents.append(
-            loader.delivery_note_data(session, number)
-            if kind == "delivery_note"
-            else loader.invoice_data(session, number)
-        )
-    return documents
+    return loader.load_requested(session, _checked(requests))
 
 
 def _checked(requests: Iterable[tuple[DocumentKind, str | int]]) -> Sequence[tuple[DocumentKind, str | int]]:

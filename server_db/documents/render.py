@@ -86,11 +86,6 @@ TITLES = {
 }
 
 
-def render_delivery_note(data: DeliveryNoteData, *, copy: bool) -> bytes:
-    """One delivery note as a PDF; `copy` marks a reprint 副本 COPY."""
-    return render_batch([("delivery_note", data, copy)])
-
-
 def render_invoice(data: InvoiceData, *, copy: bool) -> bytes:
     """One invoice or credit note as a PDF; `copy` marks a reprint 副本 COPY."""
     return render_batch([("invoice", data, copy)])

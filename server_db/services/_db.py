@@ -11,12 +11,11 @@ from sqlalchemy import or_, select, text
 from sqlalchemy.orm import Session
 
 from server_db import validation
-from server_db.changes import EVENT_COLUMNS, Changes, event_from_row
+from server_db.changes import EVENT_COLUMNS_OF_E, Changes, event_from_row
 from server_db.errors import NotFound, ValidationError
 from server_db.models import Base, Customer, Product, Supplier, Warehouse
 
 M = TypeVar("M", bound=Base)
-EVENT_COLUMNS_OF_E = ", ".join("e." + column.strip() for column in EVENT_COLUMNS.split(","))
 
 
 def _call_sql(function: str, args: tuple[Any, ...]) -> tuple[str, dict[str, Any]]:

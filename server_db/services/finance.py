@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from server_db import validation
 from server_db.changes import Changes
 from server_db.errors import ValidationError
-from server_db.services._db import as_json, current_date, quantities_json, step
+from server_db.services._db import current_date, quantities_json, step
 
 PAYMENT_METHODS = ("bank_transfer", "cash", "cheque", "card", "other")
 
@@ -67,5 +67,5 @@ def create_credit_note(
     The credited quantities can be invoiced again. `id` is the credit note."""
     validation.record_id(invoice_id, label="The invoice")
     why = validation.text_value(reason, field="reason", label="The reason", max_length=500, required=True)
-    lines = quantities_json(quantities, label="An invoice line") if quantities is not None else as_json(None)
+    lines = quantities_json(quantities, label="An invoice line")
     return step(session, "create_credit_note", invoice_id, why, lines, returns=int)[1]

@@ -12,13 +12,12 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.exc import StaleDataError
 
 from server_db import validation
 from server_db.changes import Changes, changes_of_this_transaction
-from server_db.errors import ConcurrentChange, ValidationError
+from server_db.errors import ValidationError
 from server_db.models import BomLine, Company, Customer, Product, Supplier, Warehouse, WorkCentre
-from server_db.services._db import get, resolve_product, resolve_supplier
+from server_db.services._db import get, resolve_products, resolve_supplier
 
 _TEXT_LIMITS = {
     "name": 200,
@@ -77,11 +76,6 @@ def create_customer(session: Session, **values: Any) -> Changes:
     session.add(customer)
     session.flush()
     return changes_of_this_transaction(session, id=customer.id)
-
-
-def update_customer(session: Session, customer_id: int, *, expected_version: int, **values: Any) -> Changes:
-    customer = get(session, Customer, customer_id, label="Customer")
-    return _update(session, customer, expected_version, _customer_values(values), f"Customer {customer.code}")
 
 
 def create_supplier(session: Session, **values: Any) -> Changes:
@@ -185,23 +179,21 @@ def create_product(session: Session, *, bom: Sequence[tuple[str | int, Any]] = (
     return changes_of_this_transaction(session, id=product.id)
 
 
-def update_product(session: Session, product_id: int, *, expected_version: int, **values: Any) -> Changes:
-    product = get(session, Product, product_id, label="Product")
-    return _update(session, product, expected_version, _product_values(session, values), f"Product {product.sku}")
-
-
 def set_bill_of_materials(session: Session, product_id: int, bom: Sequence[tuple[str | int, Any]]) -> Changes:
     """Replace a made product's components. A component cannot (even indirectly) contain the product."""
     product = get(session, Product, product_id, label="Product")
     if bom and product.procurement != "make":
         raise ValidationError(f"{product.sku} is bought, so it has no bill of materials.", field="bom")
+    items = resolve_products(
+        session, [(component, f"bom[{n}]", f"Component {n}: ") for n, (component, _) in enumerate(bom, start=1)]
+    )
+    containing = _products_containing(session, product.id)
     lines = []
     seen = set()
-    for number, (component, qty) in enumerate(bom, start=1):
-        item = resolve_product(session, component, field=f"bom[{number}]", prefix=f"Component {number}: ")
+    for number, (item, (_, qty)) in enumerate(zip(items, bom, strict=True), start=1):
         if item.id in seen:
             raise ValidationError(f"{item.sku} is listed twice in the bill of materials.", field=f"bom[{number}]")
-        if item.id == product.id or product.id in _components_below(session, item.id):
+        if item.id == product.id or item.id in containing:
             raise ValidationError(
                 f"{item.sku} contains {product.sku}; a product cannot contain itself.", field=f"bom[{number}]"
             )
@@ -221,11 +213,12 @@ def set_bill_of_materials(session: Session, product_id: int, bom: Sequence[tuple
     return changes_of_this_transaction(session, id=product.id)
 
 
-def _components_below(session: Session, product_id: int) -> set[int]:
+def _products_containing(session: Session, product_id: int) -> set[int]:
+    """Every product whose bill of materials holds `product_id`, at any depth (one query per level)."""
     found: set[int] = set()
     frontier = {product_id}
     while frontier:
-        rows = session.scalars(select(BomLine.component_id).where(BomLine.product_id.in_(frontier))).all()
+        rows = session.scalars(select(BomLine.product_id).where(BomLine.component_id.in_(frontier))).all()
         frontier = set(rows) - found
         found |= frontier
     return found
@@ -257,17 +250,3 @@ def _require(values: dict[str, Any], *names: str) -> None:
     for name in names:
         if values.get(name) in (None, ""):
             raise ValidationError(f"The {name.replace('_', ' ')} is required.", field=name)
-
-
-def _update(session: Session, record: Any, expected_version: int, values: dict[str, Any], what: str) -> Changes:
-    if record.version != expected_version:
-        raise ConcurrentChange(f"{what} was changed by someone else since you opened it; reload it first.")
-    for key, value in values.items():
-        if not hasattr(record, key):
-            raise ValidationError(f"Unknown field {key}.", field=key)
-        setattr(record, key, value)
-    try:
-        session.flush()
-    except StaleDataError:
-        raise ConcurrentChange(f"{what} was changed by someone else since you opened it; reload it first.") from None
-    return changes_of_this_transaction(session, id=record.id)

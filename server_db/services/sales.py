@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from sqlalchemy import select
@@ -202,7 +202,7 @@ def _lines(session: Session, lines: Sequence[LineInput | dict]) -> list[dict[str
             )
             or None
         )
-        net_unit = (price * (100 - discount) / 100).quantize(Decimal("0.01"))
+        net_unit = (price * (100 - discount) / 100).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)  # as SQL round
         if net_unit < product.cost and not reason:
             raise ValidationError(
                 f"{prefix}the net price {net_unit} of {product.sku} is below its cost {product.cost}; "

@@ -207,3 +207,19 @@ def test_cancelling_releases_everything_the_order_held(world: World) -> None:
     assert world.level("BUY-A") == (6, 5)
     assert world.order_row(order)["state"] == "cancelled"
     assert world.invariants() == []
+
+
+def test_a_cancelled_purchase_order_does_not_reopen_requests_of_a_cancelled_order(world: World) -> None:
+    db = world.db
+    kept = world.confirmed_order([("BUY-A", 3)])
+    dropped = world.confirmed_order([("BUY-A", 4)])
+    po = db.run(purchasing.create_purchase_orders).id
+    db.run(purchasing.send_purchase_order, po)
+    db.run(sales.cancel_order, dropped, reason="客户取消")  # its 4 are on order already
+
+    db.run(purchasing.cancel_purchase_order, po)
+
+    # only the order still waiting needs the goods bought again
+    assert [(r["sales_order_id"], r["quantity"]) for r in db.run(queries.purchase_requests)] == [(kept, 3)]
+    assert world.count("purchase_requests", "state = 'cancelled'") == 1
+    assert world.invariants() == []

@@ -1,10 +1,12 @@
 -- The order's workflow, run inside the database so that every department's step is one call it may
 -- execute (SECURITY DEFINER, fixed search_path) and the cross-department consequences happen with it.
 --
--- Locking discipline, to keep concurrent confirm / receive / ship / cancel free of deadlocks:
+-- Locking discipline, to keep concurrent operations free of deadlocks:
 --   1. stock levels of every product an operation may touch, in product id order (erp._lock_stock);
---   2. then the document the operation is about;
---   3. then the sales orders it refreshes, in id order.
+--   2. the sales order a document belongs to, when it is known beforehand (an invoice's, a delivery note's,
+--      a production order's): read the document unlocked, lock its order, then lock the document;
+--   3. then the document the operation is about;
+--   4. then the sales orders it refreshes, in id order.
 SET search_path = erp, pg_catalog;
 
 CREATE FUNCTION erp.fmt_qty(q numeric) RETURNS text
@@ -148,10 +150,8 @@ END $$;
 
 -- Brings an order's state, estimated ship date and late flag up to date. Always writes the row, so every
 -- operation on an order leaves exactly one 'updated' or 'state_changed' event for other screens.
-CREATE FUNCTION erp.refresh_sales_order(p_order_id bigint, p_estimate date DEFAULT NULL) RETURNS text
+CREATE FUNCTION erp.refresh_sales_order(p_order_id bigint) RETURNS text
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = erp, pg_temp AS $$
--- p_estimate: the ship date the caller has just computed and written (confirmation); then the row is only
--- written again if the state or the late flag moves.
 DECLARE
     o sales_orders%ROWTYPE;
     v_state text;
@@ -164,17 +164,13 @@ BEGIN
     END IF;
     v_state := erp.derive_sales_order_state(p_order_id);
     IF v_state IN ('confirmed', 'in_fulfilment', 'ready', 'partially_shipped') THEN
-        v_estimate := coalesce(p_estimate, erp._estimate_ship_date(p_order_id));
+        v_estimate := erp._estimate_ship_date(p_order_id);
         v_late := v_estimate > o.promised_date
             OR EXISTS (SELECT 1 FROM production_orders m JOIN sales_order_lines l ON l.id = m.sales_order_line_id
                        WHERE l.order_id = p_order_id AND m.late AND m.state IN ('planned', 'released', 'in_progress'));
     ELSE
         v_estimate := o.estimated_ship_date;
         v_late := false;
-    END IF;
-    IF p_estimate IS NOT NULL AND (v_state, v_estimate, v_late)
-            IS NOT DISTINCT FROM (o.state, o.estimated_ship_date, o.late) THEN
-        RETURN v_state;
     END IF;
     IF v_state = 'closed' THEN
         -- fully shipped, invoiced and paid: the order passes through 'paid' and closes
@@ -375,8 +371,7 @@ BEGIN
     IF NOT FOUND THEN
         PERFORM erp.fail('ER002', 'Sales order #%s does not exist.', p_order_id::text);
     END IF;
-    PERFORM erp._lock_stock(o.warehouse_id,
-        erp._bom_closure(ARRAY(SELECT product_id FROM sales_order_lines WHERE order_id = p_order_id)));
+    PERFORM erp._lock_stock(o.warehouse_id, erp._order_products(p_order_id));
     SELECT * INTO o FROM sales_orders WHERE id = p_order_id FOR UPDATE;
     IF o.state <> 'draft' THEN
         PERFORM erp.fail('ER003', 'Sales order %s is already %s.', o.number, erp.state_label(o.state));
@@ -458,18 +453,15 @@ BEGIN
     RETURN v_state;
 END $$;
 
-CREATE FUNCTION erp._cancel_production_order(p_mo_id bigint) RETURNS bigint[]
+CREATE FUNCTION erp._cancel_production_order(p_mo_id bigint) RETURNS void
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = erp, pg_temp AS $$
 -- Cancels a production order that has not started, with its component reservations, open component
--- requests and component production orders. Returns the products whose stock became free.
+-- requests and component production orders. (The callers hand the freed stock on: they locked it.)
 DECLARE
-    v_products bigint[];
     v_child record;
 BEGIN
     UPDATE production_orders SET state = 'cancelled', remaining_hours = 0 WHERE id = p_mo_id;
     DELETE FROM production_schedule WHERE production_order_id = p_mo_id;
-    SELECT coalesce(array_agg(c.product_id), '{}') INTO v_products
-      FROM production_components c WHERE c.production_order_id = p_mo_id;
     UPDATE reservations SET quantity = 0
      WHERE quantity <> 0 AND production_component_id IN
            (SELECT id FROM production_components WHERE production_order_id = p_mo_id);
@@ -479,9 +471,8 @@ BEGIN
     FOR v_child IN SELECT m.id FROM production_orders m JOIN production_components c ON c.id = m.parent_component_id
                     WHERE c.production_order_id = p_mo_id AND m.state IN ('planned', 'released') ORDER BY m.id
     LOOP
-        v_products := v_products || erp._cancel_production_order(v_child.id);
+        PERFORM erp._cancel_production_order(v_child.id);
     END LOOP;
-    RETURN v_products;
 END $$;
 
 -- Every product an order holds or waits for, down through its production orders' components.
@@ -616,6 +607,7 @@ LANGUAGE plpgsql SECURITY DEFINER SET search_path = erp, pg_temp AS $$
 DECLARE
     po purchase_orders%ROWTYPE;
     v_orders bigint[];
+    v_reopened bigint[];
 BEGIN
     SELECT * INTO po FROM purchase_orders WHERE id = p_po_id FOR UPDATE;
     IF NOT FOUND THEN
@@ -629,9 +621,20 @@ BEGIN
       FROM purchase_requests q JOIN purchase_order_lines pol ON pol.id = q.purchase_order_line_id
       JOIN sales_order_lines l ON l.id = q.sales_order_line_id
      WHERE pol.order_id = p_po_id;
-    -- the requests go back to purchasing's queue
-    UPDATE purchase_requests SET state = 'open', purchase_order_line_id = NULL
-     WHERE purchase_order_line_id IN (SELECT id FROM purchase_order_lines WHERE order_id = p_po_id);
+    -- the requests go back to purchasing's queue, except those whose demand has gone meanwhile (a sales
+    -- order or production order cancelled while the goods were on order): nothing needs buying for them
+    WITH reopened AS (
+        UPDATE purchase_requests SET state = 'open', purchase_order_line_id = NULL
+         WHERE purchase_order_line_id IN (SELECT id FROM purchase_order_lines WHERE order_id = p_po_id)
+        RETURNING id
+    )
+    SELECT array_agg(id) INTO v_reopened FROM reopened;
+    UPDATE purchase_requests q SET state = 'cancelled'
+     WHERE q.id = ANY(v_reopened)
+       AND (EXISTS (SELECT 1 FROM sales_order_lines l JOIN sales_orders o ON o.id = l.order_id
+                     WHERE l.id = q.sales_order_line_id AND o.state IN ('cancelled', 'closed'))
+            OR EXISTS (SELECT 1 FROM production_components c JOIN production_orders m ON m.id = c.production_order_id
+                        WHERE c.id = q.production_component_id AND m.state IN ('cancelled', 'done')));
     UPDATE purchase_orders SET state = 'cancelled' WHERE id = p_po_id;
     PERFORM erp._refresh_sales_orders(v_orders);
 END $$;
@@ -723,10 +726,12 @@ LANGUAGE plpgsql SECURITY DEFINER SET search_path = erp, pg_temp AS $$
 DECLARE
     m production_orders%ROWTYPE;
 BEGIN
-    SELECT * INTO m FROM production_orders WHERE id = p_mo_id FOR UPDATE;
+    SELECT * INTO m FROM production_orders WHERE id = p_mo_id;
     IF NOT FOUND THEN
         PERFORM erp.fail('ER002', 'Production order #%s does not exist.', p_mo_id::text);
     END IF;
+    PERFORM 1 FROM sales_orders WHERE id = erp._sales_order_of(p_mo_id) FOR UPDATE;
+    SELECT * INTO m FROM production_orders WHERE id = p_mo_id FOR UPDATE;
     IF m.state <> 'planned' THEN
         PERFORM erp.fail('ER003', 'Production order %s is already %s.', m.number, erp.state_label(m.state));
     END IF;
@@ -746,10 +751,12 @@ BEGIN
     IF p_progress_pct IS NULL OR p_progress_pct < 0 OR p_progress_pct > 100 THEN
         PERFORM erp.fail('ER001', 'Progress is a percentage from 0 to 100.');
     END IF;
-    SELECT * INTO m FROM production_orders WHERE id = p_mo_id FOR UPDATE;
+    SELECT * INTO m FROM production_orders WHERE id = p_mo_id;
     IF NOT FOUND THEN
         PERFORM erp.fail('ER002', 'Production order #%s does not exist.', p_mo_id::text);
     END IF;
+    PERFORM 1 FROM sales_orders WHERE id = erp._sales_order_of(p_mo_id) FOR UPDATE;
+    SELECT * INTO m FROM production_orders WHERE id = p_mo_id FOR UPDATE;
     IF m.state NOT IN ('released', 'in_progress') THEN
         PERFORM erp.fail('ER003', 'Production order %s is %s; progress can be reported on released orders only.',
                          m.number, erp.state_label(m.state));
@@ -1114,15 +1121,16 @@ DECLARE
     v_terms integer;
     v_number text;
 BEGIN
-    SELECT * INTO i FROM invoices WHERE id = p_invoice_id FOR UPDATE;
+    SELECT * INTO i FROM invoices WHERE id = p_invoice_id;
     IF NOT FOUND THEN
         PERFORM erp.fail('ER002', 'Invoice #%s does not exist.', p_invoice_id::text);
     END IF;
+    PERFORM 1 FROM sales_orders WHERE id = i.sales_order_id FOR UPDATE;
+    SELECT * INTO i FROM invoices WHERE id = p_invoice_id FOR UPDATE;
     IF i.state <> 'draft' THEN
         PERFORM erp.fail('ER003', 'Invoice %s is already %s.', coalesce(i.number, '#' || i.id::text),
                          erp.state_label(i.state));
     END IF;
-    PERFORM 1 FROM sales_orders WHERE id = i.sales_order_id FOR UPDATE;
     FOR l IN SELECT il.sales_order_line_id, il.quantity, sl.qty_shipped - sl.qty_invoiced AS open_qty, sl.line_no
                FROM invoice_lines il JOIN sales_order_lines sl ON sl.id = il.sales_order_line_id
               WHERE il.invoice_id = p_invoice_id ORDER BY sl.line_no
@@ -1169,10 +1177,12 @@ DECLARE
     v_open numeric;
     v_payment bigint;
 BEGIN
-    SELECT * INTO i FROM invoices WHERE id = p_invoice_id FOR UPDATE;
+    SELECT * INTO i FROM invoices WHERE id = p_invoice_id;
     IF NOT FOUND THEN
         PERFORM erp.fail('ER002', 'Invoice #%s does not exist.', p_invoice_id::text);
     END IF;
+    PERFORM 1 FROM sales_orders WHERE id = i.sales_order_id FOR UPDATE;
+    SELECT * INTO i FROM invoices WHERE id = p_invoice_id FOR UPDATE;
     IF i.kind <> 'invoice' OR i.state NOT IN ('posted', 'partially_paid') THEN
         PERFORM erp.fail('ER003', 'Invoice %s is %s; payments are recorded against posted, unpaid invoices.',
                          coalesce(i.number, 'draft #' || i.id::text), erp.state_label(i.state));

@@ -20,7 +20,7 @@ GRANT SELECT ON company, customers, suppliers, warehouses, work_centres, product
     stock_moves, sales_orders, sales_order_lines, purchase_requests, purchase_orders, purchase_order_lines,
     production_orders, production_components, production_schedule, reservations, delivery_notes,
     delivery_note_lines, invoices, invoice_lines, payments, order_events, state_transitions,
-    sales_order_line_figures, sales_order_summary, users
+    sales_order_line_figures, sales_order_summary, users, work_centre_backlog
     TO erp_sales, erp_warehouse, erp_purchasing, erp_production, erp_finance, erp_supervisor;
 GRANT SELECT ON audit_log, user_accounts TO erp_supervisor, erp_admin;
 
