@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -35,6 +36,16 @@ STATE_COLOURS = {
     "partially_paid": "#26a69a",
 }
 LATE_COLOUR = "#e53935"
+LATE_BACKGROUND = "#fdecea"  # behind a late or overdue row
+
+RowStyle = tuple[str | None, str | None, bool]  # background, foreground, bold
+PLAIN: RowStyle = (None, None, False)
+
+
+def red_when(field: str, *, background: bool = False) -> Callable[[dict[str, Any]], RowStyle]:
+    """A table's row style: bold red (on pale red, with `background`) where the record's `field` is set."""
+    flagged: RowStyle = (LATE_BACKGROUND if background else None, LATE_COLOUR, True)
+    return lambda record: flagged if record.get(field) else PLAIN
 
 
 def money(value: Any) -> str:

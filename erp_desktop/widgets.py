@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
     QHeaderView,
-    QInputDialog,
     QLabel,
     QLineEdit,
     QListWidget,
@@ -33,7 +32,7 @@ from PySide6.QtWidgets import (
 
 from erp_desktop import format as fmt
 from erp_desktop.models import Column, FilterProxy, RecordTableModel
-from server_db.errors import ConcurrentChange, DatabaseUnavailable, DomainError
+from server_db.errors import DatabaseUnavailable, DomainError
 
 log = logging.getLogger(__name__)
 
@@ -196,6 +195,13 @@ class RecordTable(QTableView):
         self.scrollTo(index)
         return True
 
+    def stretch(self, field: str) -> None:
+        """Give the spare width to one text column (names read better wide) instead of the last one."""
+        header = self.horizontalHeader()
+        header.setStretchLastSection(False)
+        column = next(i for i, c in enumerate(self.source.columns) if c.field == field)
+        header.setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch)
+
     def connect_filter(self, bar: FilterBar, state_field: str = "state") -> None:
         bar.search_changed.connect(self.proxy.set_search)
         bar.state_changed.connect(
@@ -292,13 +298,6 @@ def confirm(parent: QWidget, title: str, text: str, *, destructive: bool = False
     return box.exec() == QMessageBox.StandardButton.Yes
 
 
-def ask_number(
-    parent: QWidget, title: str, label: str, value: float, minimum: float, maximum: float, decimals: int = 0
-) -> float | None:
-    number, ok = QInputDialog.getDouble(parent, title, label, value, minimum, maximum, decimals)
-    return number if ok else None
-
-
 def form_dialog(parent: QWidget, title: str, rows: Sequence[tuple[str, QWidget]]) -> QDialog:
     """A small dialog with labelled fields and OK / Cancel; the caller reads the fields after exec()."""
     dialog = QDialog(parent)
@@ -316,7 +315,3 @@ def form_dialog(parent: QWidget, title: str, rows: Sequence[tuple[str, QWidget]]
     buttons.rejected.connect(dialog.reject)
     layout.addWidget(buttons)
     return dialog
-
-
-def is_conflict(exc: BaseException) -> bool:
-    return isinstance(exc, ConcurrentChange)

@@ -193,5 +193,11 @@ def check_transition(document_type: str, current: str, target: str, *, number: s
         )
 
 
+def can_become(document_type: str, state: str | None, target: str) -> bool:
+    """Whether a document in `state` may become `target`: the table `check_transition` enforces, for
+    windows that offer an action only where it can succeed."""
+    return (state, target) in TRANSITIONS[document_type]
+
+
 def initial_states(document_type: str) -> set[str]:
     return {to for frm, to in TRANSITIONS[document_type] if frm == NEW}

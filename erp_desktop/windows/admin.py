@@ -479,7 +479,7 @@ class AdminWindow(RoleWindow):
             )
 
         def done(values: dict[str, Any], _: Any) -> str:
-            self._select_after_load(values["login"])
+            self.users.select_when_listed(values["login"])
             return f"User {values['login']} added to {values['department']}; they can log in now."
 
         return self._open_dialog(AccountDialog(AccountDialog.ADD, self), operation, done)
@@ -546,10 +546,3 @@ class AdminWindow(RoleWindow):
             login,
             on_done=lambda _: (self.message.show_message(f"{login} is enabled and can log in again."), self.reload()),
         )
-
-    def _select_after_load(self, login: str) -> None:
-        def select() -> None:
-            self.users.on_loaded.remove(select)
-            self.users.table.select_id(login)
-
-        self.users.on_loaded.append(select)

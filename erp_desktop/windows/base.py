@@ -9,8 +9,17 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent
-from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QToolBar, QVBoxLayout, QWidget
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShortcut, QShowEvent
+from PySide6.QtWidgets import (
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QSplitter,
+    QTabWidget,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
 
 from erp_desktop.context import ClientContext
 from erp_desktop.inbox import inbox_message
@@ -58,6 +67,7 @@ class LiveList:
         self._loading: int | None = None
         self._answers = NewestAnswers()
         self._touched_while_loading: set[Any] = set()
+        self._select_once_listed: Any = None
 
     def load(self) -> None:
         """Fetch everything. Changes that arrive meanwhile are fetched again once the load is in."""
@@ -77,9 +87,8 @@ class LiveList:
             self._answers.forget()  # refetches older than this load must not overwrite it
             again, self._touched_while_loading = self._touched_while_loading, set()
             if again:
-                self._refetch(again)
-            for callback in self.on_loaded:
-                callback()
+                self.refetch(again)
+            self._listed()
 
         self.window.run(self.query, on_done=done)
 
@@ -90,10 +99,11 @@ class LiveList:
         if self._loading is not None:
             self._touched_while_loading |= set(ids)
         if self.loaded:
-            self._refetch(set(ids))
+            self.refetch(ids)
 
-    def _refetch(self, ids: set[Any]) -> None:
-        ordered = sorted(ids)
+    def refetch(self, ids: Iterable[Any]) -> None:
+        """Fetch these rows again; of refetches that overlap, the newest answer wins for each row."""
+        ordered = sorted(set(ids))
         ticket = self._answers.ask(ordered)
         self.window.run(self.query, ids=ordered, on_done=lambda rows: self._merge(ticket, ordered, rows))
 
@@ -103,6 +113,26 @@ class LiveList:
             return
         field = self.table.source.key
         self.table.source.replace_subset(current, [row for row in rows if row[field] in current])
+        self._listed()
+
+    def select_when_listed(self, key: Any) -> None:
+        """Select this row once a load or refetch has put it in the list (a document just created)."""
+        self._select_once_listed = key
+
+    def reveal(self, key: Any) -> bool:
+        """Bring a row forward: select it, clearing the search and the state filter if they hide it."""
+        if self.table.select_id(key):
+            return True
+        self.filter.search.clear()
+        self.filter.state.setCurrentIndex(0)
+        return self.table.select_id(key)
+
+    def _listed(self) -> None:
+        """Rows came in: select the one waiting to be listed, then tell the window."""
+        key = self._select_once_listed
+        if key is not None and self.table.source.row_of(key) is not None:
+            self._select_once_listed = None
+            self.table.select_id(key)
         for callback in self.on_loaded:
             callback()
 
@@ -183,6 +213,28 @@ class RoleWindow(QMainWindow):
         self.toolbar.addAction(act)
         self._actions.append((act, enabled))
         return act
+
+    def master_detail(
+        self, widget: QWidget, title: QWidget, detail: QWidget, sizes: tuple[int, int] = (400, 260)
+    ) -> QSplitter:
+        """A list above and, below it, a title over the chosen row's detail."""
+        lower = QWidget(self)
+        layout = QVBoxLayout(lower)
+        layout.setContentsMargins(0, 4, 0, 0)
+        layout.addWidget(title)
+        layout.addWidget(detail, 1)
+        splitter = QSplitter(Qt.Orientation.Vertical, self)
+        splitter.addWidget(widget)
+        splitter.addWidget(lower)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
+        splitter.setSizes(list(sizes))
+        return splitter
+
+    def tab_shortcuts(self, tabs: QTabWidget) -> None:
+        """Ctrl+1 … Ctrl+n switch to the tabs."""
+        for number in range(tabs.count()):
+            QShortcut(QKeySequence(f"Ctrl+{number + 1}"), self, activated=lambda n=number: tabs.setCurrentIndex(n))
 
     def update_actions(self) -> None:
         for act, enabled in self._actions:

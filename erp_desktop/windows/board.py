@@ -13,7 +13,6 @@ from PySide6.QtCharts import (
     QBarSet,
     QChart,
     QChartView,
-    QHorizontalStackedBarSeries,
     QStackedBarSeries,
     QValueAxis,
 )
@@ -24,6 +23,7 @@ from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QSplitter, QWidget
 from erp_desktop import format as fmt
 from erp_desktop.models import Column
 from erp_desktop.widgets import Tile
+from erp_desktop.windows.audit import AuditDialog
 from erp_desktop.windows.base import RoleWindow
 from server_db import queries
 from server_db.changes import Changes
@@ -188,7 +188,6 @@ class BoardWindow(RoleWindow):
         colours: list[str],
         second: list[float] | None = None,
         *,
-        horizontal: bool = False,
         legend: bool = False,
     ) -> None:
         """Bars with one colour per category (or load against capacity). With `legend`, the categories are
@@ -199,7 +198,7 @@ class BoardWindow(RoleWindow):
         series: QAbstractBarSeries
         if len(colours) == len(values) and second is None:
             # one set per category, stacked, so every bar is full width and keeps its own colour
-            series = QHorizontalStackedBarSeries() if horizontal else QStackedBarSeries()
+            series = QStackedBarSeries()
             for i, value in enumerate(values):
                 bar = QBarSet(categories[i])
                 bar.append([0.0] * i + [value] + [0.0] * (len(values) - i - 1))
@@ -238,8 +237,8 @@ class BoardWindow(RoleWindow):
         if top <= 8:  # a few orders: whole numbers only
             values_axis.setRange(0, max(int(top) + 1, 2))
             values_axis.setTickCount(max(int(top) + 2, 3))
-        chart.addAxis(categories_axis, Qt.AlignmentFlag.AlignLeft if horizontal else Qt.AlignmentFlag.AlignBottom)
-        chart.addAxis(values_axis, Qt.AlignmentFlag.AlignBottom if horizontal else Qt.AlignmentFlag.AlignLeft)
+        chart.addAxis(categories_axis, Qt.AlignmentFlag.AlignBottom)
+        chart.addAxis(values_axis, Qt.AlignmentFlag.AlignLeft)
         series.attachAxis(categories_axis)
         series.attachAxis(values_axis)
 
@@ -251,11 +250,6 @@ class BoardWindow(RoleWindow):
     def open_audit(self, order_id: Any) -> None:
         record = self.board.table.source.record_by_id(order_id) if order_id is not None else None
         if record is None or not self.context.may("read_audit"):
-            return
-        try:
-            from erp_desktop.windows.audit import AuditDialog
-        except ImportError:
-            self.message.show_message("The audit trail browser is not available.", error=True)
             return
         dialog = AuditDialog(self.context, record["id"], record["number"], self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)

@@ -32,7 +32,7 @@ from erp_desktop.windows.base import RoleWindow
 from server_db import queries
 from server_db.changes import Changes
 from server_db.services import finance
-from server_db.states import InvoiceState, label
+from server_db.states import InvoiceState, can_become, label
 
 TO_INVOICE_COLUMNS = [
     Column("number", "Sales order", width=130),
@@ -91,14 +91,16 @@ def invoice_and_read(session: Any, order_id: int) -> dict[str, Any]:
 
 def overdue_in_red(record: dict[str, Any]) -> tuple[str | None, str | None, bool]:
     if record.get("overdue"):
-        return ("#fdecea", fmt.LATE_COLOUR, True)
+        return (fmt.LATE_BACKGROUND, fmt.LATE_COLOUR, True)
     if record.get("kind") == "credit_note":
         return (None, "#6a1b9a", False)
-    return (None, None, False)
+    return fmt.PLAIN
 
 
-def payment_method_label(method: str) -> str:
-    return label(method)
+def settleable(record: dict[str, Any] | None) -> bool:
+    """An invoice (not a credit note) that a payment or a credit note can still settle."""
+    record = record or {}
+    return record.get("kind") == "invoice" and can_become("invoice", record.get("state"), InvoiceState.PAID)
 
 
 class PaymentDialog(QDialog):
@@ -136,7 +138,7 @@ class PaymentDialog(QDialog):
         self.method = QComboBox(self)
         self.method.setObjectName("method")
         for method in finance.PAYMENT_METHODS:
-            self.method.addItem(payment_method_label(method), method)
+            self.method.addItem(label(method), method)
         self.reference = QLineEdit(self)
         self.reference.setObjectName("reference")
         self.reference.setPlaceholderText("bank reference, receipt number…")
@@ -225,8 +227,6 @@ class FinanceWindow(RoleWindow):
         self.invoices.table.setObjectName("invoices")
         self.invoices.table.source.row_style = overdue_in_red
         self.invoices.table.activated_id.connect(lambda _: self.record_payment())
-        for live in (self.to_invoice, self.invoices):
-            live.on_loaded.append(self.update_actions)
 
         self.ageing = RecordTable(AGEING_COLUMNS, key="customer_id", sort=(7, Qt.SortOrder.DescendingOrder))
         self.ageing.setObjectName("receivables")
@@ -267,9 +267,7 @@ class FinanceWindow(RoleWindow):
         self.resizeDocks([self.inbox], [190], Qt.Orientation.Horizontal)
 
         on_tab = lambda widget: lambda: self.tabs.currentWidget() is widget  # noqa: E731
-        invoice_state = lambda: (self.invoices.table.current_record() or {}).get("state")  # noqa: E731
-        invoice_kind = lambda: (self.invoices.table.current_record() or {}).get("kind")  # noqa: E731
-        is_invoice = lambda: invoice_kind() == "invoice"  # noqa: E731
+        chosen_settleable = lambda: settleable(self.invoices.table.current_record())  # noqa: E731
         self.invoice_action = self.action(
             "&Invoice",
             self.invoice,
@@ -283,18 +281,14 @@ class FinanceWindow(RoleWindow):
             self.record_payment,
             shortcut="Ctrl+Shift+P",
             duty="record_payments",
-            enabled=lambda: (
-                on_tab(self.invoices.container)() and is_invoice() and invoice_state() in ("posted", "partially_paid")
-            ),
+            enabled=lambda: on_tab(self.invoices.container)() and chosen_settleable(),
         )
         self.credit_action = self.action(
             "&Credit note…",
             self.credit_note,
             shortcut="Ctrl+Shift+K",
             duty="credit_notes",
-            enabled=lambda: (
-                on_tab(self.invoices.container)() and is_invoice() and invoice_state() in ("posted", "partially_paid")
-            ),
+            enabled=lambda: on_tab(self.invoices.container)() and chosen_settleable(),
             tip="Credit the whole open invoice; its quantities can be invoiced again",
         )
         self.print_action = self.action(
@@ -311,7 +305,6 @@ class FinanceWindow(RoleWindow):
             duty="print_invoices",
             tip="Print every posted invoice and credit note not printed yet, in one batch (with progress and cancel)",
         )
-        self.invoices.table.selectionModel().selectionChanged.connect(lambda *_: self.update_actions())
         self.payment_dialog: PaymentDialog | None = None
         self.print_offer: QMessageBox | None = None
         self.update_actions()
@@ -370,10 +363,7 @@ class FinanceWindow(RoleWindow):
         for invoice_id in sorted(source.ids(), reverse=True):
             if (source.record_by_id(invoice_id) or {}).get("sales_order_id") == order_id:
                 self.tabs.setCurrentWidget(self.invoices.container)
-                if not self.invoices.table.select_id(invoice_id):
-                    self.invoices.filter.search.clear()
-                    self.invoices.filter.state.setCurrentIndex(0)
-                    self.invoices.table.select_id(invoice_id)
+                self.invoices.reveal(invoice_id)
                 return
 
     # -- actions --------------------------------------------------------------------------------------------
@@ -442,12 +432,7 @@ class FinanceWindow(RoleWindow):
 
     def record_payment(self) -> None:
         record = self.invoices.table.current_record()
-        if (
-            not record
-            or record["kind"] != "invoice"
-            or record["state"] not in ("posted", "partially_paid")
-            or not self.context.may("record_payments")
-        ):
+        if not record or not settleable(record) or not self.context.may("record_payments"):
             return
         dialog = PaymentDialog(self.context, record, self)
         dialog.recorded.connect(lambda text: self.message.show_message(text))
@@ -462,7 +447,7 @@ class FinanceWindow(RoleWindow):
 
     def credit_note(self) -> None:
         record = self.invoices.table.current_record()
-        if not record or record["kind"] != "invoice" or record["state"] not in ("posted", "partially_paid"):
+        if not record or not settleable(record):
             return
         reason = ask_reason(
             self,

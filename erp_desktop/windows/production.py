@@ -27,9 +27,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QScrollArea,
     QSpinBox,
-    QSplitter,
     QToolTip,
-    QVBoxLayout,
     QWidget,
 )
 
@@ -40,7 +38,7 @@ from erp_desktop.windows.base import RoleWindow
 from server_db import queries
 from server_db.changes import Changes
 from server_db.services import production
-from server_db.states import ProductionOrderState
+from server_db.states import ProductionOrderState, can_become
 
 LOAD_DAYS = 14
 OPEN = "__open__"  # the state filter's "open orders" choice
@@ -84,10 +82,19 @@ def release_all(session: Any, mo_ids: list[int]) -> int:
     return len(mo_ids)
 
 
+def may_become(record: dict[str, Any] | None, target: str) -> bool:
+    return can_become("production_order", (record or {}).get("state"), target)
+
+
+def on_the_floor(record: dict[str, Any] | None) -> bool:
+    """Released or in progress: progress can be reported (the database's rule, not a transition)."""
+    return (record or {}).get("state") in ("released", "in_progress")
+
+
 def late_in_red(record: dict[str, Any]) -> tuple[str | None, str | None, bool]:
     if record.get("late") and record.get("state") in OPEN_STATES:
-        return ("#fdecea", fmt.LATE_COLOUR, True)
-    return (None, None, False)
+        return (fmt.LATE_BACKGROUND, fmt.LATE_COLOUR, True)
+    return fmt.PLAIN
 
 
 class LoadCharts(QWidget):
@@ -259,7 +266,6 @@ class ProductionWindow(RoleWindow):
         table.setObjectName("productionOrders")
         table.source.row_style = late_in_red
         table.activated_id.connect(lambda _: self.report_progress())
-        self.orders.on_loaded.append(self.update_actions)
         self.charts = LoadCharts(self)
 
         # the state filter gets an "open orders" choice (the default) and is combined with the work-centre
@@ -289,29 +295,17 @@ class ProductionWindow(RoleWindow):
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
         scroll.setWidget(self.charts)
-        bottom = QWidget(self)
-        bottom_layout = QVBoxLayout(bottom)
-        bottom_layout.setContentsMargins(0, 4, 0, 0)
-        bottom_layout.addWidget(self.chart_title)
-        bottom_layout.addWidget(scroll, 1)
-        splitter = QSplitter(Qt.Orientation.Vertical, self)
-        splitter.addWidget(self.orders.container)
-        splitter.addWidget(bottom)
-        splitter.setStretchFactor(0, 3)
-        splitter.setStretchFactor(1, 2)
-        splitter.setSizes([380, 300])
-        self.central(splitter)
+        self.central(self.master_detail(self.orders.container, self.chart_title, scroll, sizes=(380, 300)))
         self.resizeDocks([self.inbox], [190], Qt.Orientation.Horizontal)
 
         selected = table.current_record
-        state_in = lambda *states: lambda: (selected() or {}).get("state") in states  # noqa: E731
-        started_or_released = state_in("released", "in_progress")
+        selected_may_become = lambda target: lambda: may_become(selected(), target)  # noqa: E731
         self.release_action = self.action(
             "&Release",
             self.release,
             shortcut="Ctrl+Shift+R",
             duty="release_production",
-            enabled=state_in("planned"),
+            enabled=selected_may_become(ProductionOrderState.RELEASED),
             tip="Release the selected planned orders to the floor",
         )
         self.schedule_action = self.action(
@@ -326,14 +320,14 @@ class ProductionWindow(RoleWindow):
             self.report_progress,
             shortcut="Ctrl+Shift+P",
             duty="report_progress",
-            enabled=started_or_released,
+            enabled=lambda: on_the_floor(selected()),
         )
         self.complete_action = self.action(
             "&Complete…",
             self.complete,
             shortcut="Ctrl+Shift+C",
             duty="complete_production",
-            enabled=started_or_released,
+            enabled=selected_may_become(ProductionOrderState.DONE),
             tip="Consume the components and put the product in stock",
         )
         # cancelling belongs with releasing: the person who plans the floor
@@ -342,7 +336,7 @@ class ProductionWindow(RoleWindow):
             self.cancel,
             shortcut="Ctrl+Shift+X",
             duty="release_production",
-            enabled=state_in("planned", "released"),
+            enabled=selected_may_become(ProductionOrderState.CANCELLED),
             tip="Cancel a planned or released order",
         )
         self.progress_dialog: QDialog | None = None
@@ -420,10 +414,8 @@ class ProductionWindow(RoleWindow):
             record = source.record_by_id(mo_id) or {}
             if record.get("sales_order_id") == order_id:
                 if not self.orders.table.select_id(mo_id):
-                    self.orders.filter.search.clear()
-                    self.orders.filter.state.setCurrentIndex(0)
                     self.work_centre.setCurrentIndex(0)
-                    self.orders.table.select_id(mo_id)
+                    self.orders.reveal(mo_id)
                 return
 
     # -- actions --------------------------------------------------------------------------------------------
@@ -462,7 +454,7 @@ class ProductionWindow(RoleWindow):
 
     def report_progress(self) -> None:
         record = self.orders.table.current_record()
-        if not record or record["state"] not in ("released", "in_progress") or not self.context.may("report_progress"):
+        if not on_the_floor(record) or not self.context.may("report_progress"):
             return
         spin = QSpinBox()
         spin.setObjectName("progress")
@@ -503,7 +495,7 @@ class ProductionWindow(RoleWindow):
 
     def complete(self) -> None:
         record = self.orders.table.current_record()
-        if not record or record["state"] not in ("released", "in_progress"):
+        if not record or not may_become(record, ProductionOrderState.DONE):
             return
         if not confirm(
             self,
@@ -524,7 +516,7 @@ class ProductionWindow(RoleWindow):
 
     def cancel(self) -> None:
         record = self.orders.table.current_record()
-        if not record or record["state"] not in ("planned", "released"):
+        if not record or not may_become(record, ProductionOrderState.CANCELLED):
             return
         if not confirm(
             self,

@@ -7,8 +7,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import QHeaderView, QLabel, QMessageBox, QSplitter, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QMessageBox, QTabWidget, QVBoxLayout, QWidget
 
 from erp_desktop import format as fmt
 from erp_desktop.models import Column
@@ -17,7 +16,7 @@ from erp_desktop.windows.base import RoleWindow
 from server_db import queries
 from server_db.changes import Changes
 from server_db.services import purchasing
-from server_db.states import PurchaseOrderState
+from server_db.states import PurchaseOrderState, can_become
 
 REQUEST_COLUMNS = [
     Column("supplier", "Supplier", width=230),
@@ -55,19 +54,9 @@ LINE_COLUMNS = [
     Column("value", "Value", "money", width=100),
 ]
 
-OVERDUE_BACKGROUND = "#fdecea"
 
-
-def overdue_in_red(record: dict[str, Any]) -> tuple[str | None, str | None, bool]:
-    return (OVERDUE_BACKGROUND, fmt.LATE_COLOUR, True) if record.get("overdue") else (None, None, False)
-
-
-def stretch(table: RecordTable, field: str) -> None:
-    """Give the spare width to one text column instead of the last one."""
-    header = table.horizontalHeader()
-    header.setStretchLastSection(False)
-    column = next(i for i, c in enumerate(table.source.columns) if c.field == field)
-    header.setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch)
+def cancellable(record: dict[str, Any] | None) -> bool:
+    return can_become("purchase_order", (record or {}).get("state"), PurchaseOrderState.CANCELLED)
 
 
 def _with_supplier(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -140,7 +129,6 @@ class PurchasingWindow(RoleWindow):
     def __init__(self, context: Any, parent: QWidget | None = None) -> None:
         super().__init__(context, parent)
         self.question: QMessageBox | None = None
-        self._select_when_listed: int | None = None
 
         # (a) open requests, grouped by supplier (the first column), earliest need first within a supplier
         self.requests = self.live_list(
@@ -152,7 +140,7 @@ class PurchasingWindow(RoleWindow):
             sort=(0, Qt.SortOrder.AscendingOrder),
         )
         self.requests.table.setObjectName("requests")
-        stretch(self.requests.table, "product_name")
+        self.requests.table.stretch("product_name")
         self.requests.table.selectionModel().selectionChanged.connect(lambda *_: self._requests_changed())
         self.requests.table.horizontalHeader().sortIndicatorChanged.connect(lambda *_: self._group_requests())
         self.requests_summary = QLabel(self)
@@ -174,35 +162,23 @@ class PurchasingWindow(RoleWindow):
             search="Search purchase orders, suppliers (Ctrl+F)",
         )
         self.orders.table.setObjectName("purchaseOrders")
-        stretch(self.orders.table, "supplier")
-        self.orders.table.source.row_style = overdue_in_red
+        self.orders.table.stretch("supplier")
+        self.orders.table.source.row_style = fmt.red_when("overdue", background=True)
         self.orders.table.current_changed.connect(self._show_lines)
-        self.orders.table.selectionModel().selectionChanged.connect(lambda *_: self.update_actions())
         self.lines = RecordTable(LINE_COLUMNS, sort=None)
         self.lines.setObjectName("purchaseOrderLines")
-        stretch(self.lines, "product_name")
+        self.lines.stretch("product_name")
         self.detail_title = QLabel(self)
         self.detail_title.setObjectName("detailTitle")
         self.detail_title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        lower = QWidget(self)
-        lower_layout = QVBoxLayout(lower)
-        lower_layout.setContentsMargins(0, 4, 0, 0)
-        lower_layout.addWidget(self.detail_title)
-        lower_layout.addWidget(self.lines, 1)
-        splitter = QSplitter(Qt.Orientation.Vertical, self)
-        splitter.addWidget(self.orders.container)
-        splitter.addWidget(lower)
-        splitter.setStretchFactor(0, 3)
-        splitter.setStretchFactor(1, 2)
-        splitter.setSizes([400, 260])
+        splitter = self.master_detail(self.orders.container, self.detail_title, self.lines)
 
         self.tabs = QTabWidget(self)
         self.tabs.setObjectName("tabs")
         self.requests_tab = self.tabs.addTab(requests_tab, "&Open requests")
         self.orders_tab = self.tabs.addTab(splitter, "&Purchase orders")
         self.tabs.currentChanged.connect(lambda _: self.update_actions())
-        for number in range(self.tabs.count()):
-            QShortcut(QKeySequence(f"Ctrl+{number + 1}"), self, activated=lambda n=number: self.tabs.setCurrentIndex(n))
+        self.tab_shortcuts(self.tabs)
         self.central(self.tabs)
         self.requests.on_loaded.append(self._group_requests)
         self.requests.on_loaded.append(self._requests_changed)
@@ -232,7 +208,7 @@ class PurchasingWindow(RoleWindow):
             shortcut="Ctrl+Shift+X",
             duty="send_purchase_orders",
             tip="Cancel a purchase order with nothing received; its requests go back to the open queue",
-            enabled=lambda: on() == self.orders_tab and (chosen() or {}).get("state") in ("draft", "sent"),
+            enabled=lambda: on() == self.orders_tab and cancellable(chosen()),
         )
         self.update_actions()
 
@@ -291,8 +267,6 @@ class PurchasingWindow(RoleWindow):
             facts.append(f"{overdue} overdue")
         suffix = f" ({', '.join(facts)})" if facts else ""
         self.tabs.setTabText(self.orders_tab, f"&Purchase orders{suffix}")
-        if self._select_when_listed is not None and self.orders.table.select_id(self._select_when_listed):
-            self._select_when_listed = None
         self.update_actions()
 
     def _show_lines(self, po_id: Any) -> None:
@@ -358,7 +332,8 @@ class PurchasingWindow(RoleWindow):
             f"{'them' if len(numbers) != 1 else 'it'} and send (Ctrl+Return).",
             seconds=10,
         )
-        self._select_when_listed = changes.id
+        if changes.id is not None:
+            self.orders.select_when_listed(changes.id)
         self.tabs.setCurrentIndex(self.orders_tab)
         self.apply_changes(changes)
 
@@ -379,7 +354,7 @@ class PurchasingWindow(RoleWindow):
 
     def cancel_purchase_order(self) -> None:
         record = self.orders.table.current_record()
-        if record is None or record["state"] not in ("draft", "sent"):
+        if record is None or not cancellable(record):
             return
         warning = "" if record["state"] == "draft" else "\n\nIt was already sent: tell the supplier too."
         self.question = ask(

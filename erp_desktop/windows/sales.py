@@ -17,7 +17,7 @@ from erp_desktop.windows.timeline import timeline_line
 from server_db import queries
 from server_db.changes import Changes
 from server_db.services import sales
-from server_db.states import SalesOrderState
+from server_db.states import SalesOrderState, can_become
 
 ORDER_COLUMNS = [
     Column("number", "Order", width=115),
@@ -48,10 +48,6 @@ LINE_COLUMNS = [
 ]
 
 
-def late_in_red(record: dict[str, Any]) -> tuple[str | None, str | None, bool]:
-    return (None, fmt.LATE_COLOUR, True) if record.get("late") else (None, None, False)
-
-
 class SalesWindow(RoleWindow):
     department = "sales"
     title = "Sales"
@@ -67,7 +63,7 @@ class SalesWindow(RoleWindow):
             search="Search orders, customers (Ctrl+F)",
         )
         self.orders.table.setObjectName("orders")
-        self.orders.table.source.row_style = late_in_red
+        self.orders.table.source.row_style = fmt.red_when("late")
         self.orders.table.current_changed.connect(self._show_detail)
         self.orders.table.activated_id.connect(self.edit_order)
 
@@ -111,7 +107,7 @@ class SalesWindow(RoleWindow):
             self.cancel_order,
             shortcut="Ctrl+Shift+X",
             duty="cancel_orders",
-            enabled=lambda: (selected() or {}).get("state") in ("draft", "confirmed", "in_fulfilment", "ready"),
+            enabled=lambda: can_become("sales_order", (selected() or {}).get("state"), SalesOrderState.CANCELLED),
         )
         self.delete_action = self.action(
             "&Delete draft", self.delete_draft, shortcut="Ctrl+Delete", duty="enter_orders", enabled=is_draft
@@ -170,10 +166,7 @@ class SalesWindow(RoleWindow):
             self._show_detail(current)
 
     def show_order(self, order_id: int) -> None:
-        if not self.orders.table.select_id(order_id):
-            self.orders.filter.search.clear()
-            self.orders.filter.state.setCurrentIndex(0)
-            self.orders.table.select_id(order_id)
+        self.orders.reveal(order_id)
 
     # -- actions --------------------------------------------------------------------------------------------
 
@@ -198,11 +191,8 @@ class SalesWindow(RoleWindow):
         return editor
 
     def _order_saved(self, order_id: int) -> None:
-        self.run(
-            queries.sales_orders,
-            ids=[order_id],
-            on_done=lambda rows: (self.orders.table.source.upsert(rows), self.orders.table.select_id(order_id)),
-        )
+        self.orders.select_when_listed(order_id)
+        self.orders.refetch([order_id])
 
     def confirm_order(self) -> None:
         record = self.orders.table.current_record()

@@ -12,7 +12,6 @@ from typing import Any
 
 import shiboken6
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
     QCheckBox,
@@ -23,12 +22,10 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QFrame,
     QGridLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
     QScrollArea,
-    QSplitter,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -37,7 +34,7 @@ from PySide6.QtWidgets import (
 from erp_desktop import format as fmt
 from erp_desktop.models import Column
 from erp_desktop.widgets import MessageBar, RecordTable
-from erp_desktop.windows.base import LiveList, RoleWindow
+from erp_desktop.windows.base import RoleWindow
 from server_db import queries
 from server_db.changes import Changes
 from server_db.errors import ValidationError
@@ -118,31 +115,14 @@ NOTE_COLUMNS = [
 COUNTED_UNITS = frozenset(
     {"pcs", "pc", "ea", "each", "set", "sets", "box", "boxes", "pair", "个", "件", "台", "套", "箱", "只", "把", "支"}
 )
-HIGHLIGHT_BACKGROUND = "#fdecea"
 BELOW_REORDER_BACKGROUND = "#fff4e5"
 BELOW_REORDER_FOREGROUND = "#b45309"
-
-
-def late_in_red(record: dict[str, Any]) -> tuple[str | None, str | None, bool]:
-    return (None, fmt.LATE_COLOUR, True) if record.get("late") else (None, None, False)
-
-
-def overdue_highlighted(record: dict[str, Any]) -> tuple[str | None, str | None, bool]:
-    return (HIGHLIGHT_BACKGROUND, fmt.LATE_COLOUR, True) if record.get("overdue") else (None, None, False)
 
 
 def below_reorder_highlighted(record: dict[str, Any]) -> tuple[str | None, str | None, bool]:
     if record.get("below_reorder_point"):
         return (BELOW_REORDER_BACKGROUND, BELOW_REORDER_FOREGROUND, True)
     return (None, None, False)
-
-
-def stretch(table: RecordTable, field: str) -> None:
-    """Give the spare width to one text column (names read better wide) instead of the last one."""
-    header = table.horizontalHeader()
-    header.setStretchLastSection(False)
-    column = next(i for i, c in enumerate(table.source.columns) if c.field == field)
-    header.setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch)
 
 
 def decimals_for(unit: str | None, *quantities: Any) -> int:
@@ -210,10 +190,6 @@ def receive(session: Any, po_id: int, quantities: dict[int, Decimal]) -> dict[st
     }
 
 
-def adjust(session: Any, product_id: int, quantity: Decimal, reason: str) -> Changes:
-    return warehouse.adjust_stock(session, product_id, quantity=quantity, reason=reason)
-
-
 # -- dialogs -----------------------------------------------------------------------------------------------
 
 
@@ -264,10 +240,6 @@ class WorkDialog(QDialog):
     def reject(self) -> None:
         if not self.working:
             super().reject()
-
-
-def alive(widget: QWidget) -> bool:
-    return shiboken6.isValid(widget)
 
 
 class QuantitiesDialog(WorkDialog):
@@ -465,16 +437,16 @@ class WarehouseWindow(RoleWindow):
             sort=(3, Qt.SortOrder.AscendingOrder),
         )
         self.picks.table.setObjectName("pickQueue")
-        stretch(self.picks.table, "customer_name")
-        self.picks.table.source.row_style = late_in_red
+        self.picks.table.stretch("customer_name")
+        self.picks.table.source.row_style = fmt.red_when("late")
         self.order_lines = RecordTable(ORDER_LINE_COLUMNS, key="line_id", sort=None)
         self.order_lines.setObjectName("pickLines")
-        stretch(self.order_lines, "product_name")
+        self.order_lines.stretch("product_name")
         self.pick_title = QLabel(self)
         self.pick_title.setObjectName("pickTitle")
         self.pick_title.setWordWrap(True)
         self.pick_title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        pick_tab = self._master_detail(self.picks, self.pick_title, self.order_lines)
+        pick_tab = self.master_detail(self.picks.container, self.pick_title, self.order_lines)
         self.picks.table.current_changed.connect(self._show_pick_detail)
 
         # (b) receiving: sent purchase orders, their lines below
@@ -486,28 +458,28 @@ class WarehouseWindow(RoleWindow):
             sort=(4, Qt.SortOrder.AscendingOrder),
         )
         self.receiving.table.setObjectName("receiving")
-        stretch(self.receiving.table, "supplier_name")
-        self.receiving.table.source.row_style = overdue_highlighted
+        self.receiving.table.stretch("supplier_name")
+        self.receiving.table.source.row_style = fmt.red_when("overdue", background=True)
         self.po_lines = RecordTable(PO_LINE_COLUMNS, sort=None)
         self.po_lines.setObjectName("receivingLines")
-        stretch(self.po_lines, "product_name")
+        self.po_lines.stretch("product_name")
         self.po_title = QLabel(self)
         self.po_title.setObjectName("receivingTitle")
         self.po_title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        receiving_tab = self._master_detail(self.receiving, self.po_title, self.po_lines)
+        receiving_tab = self.master_detail(self.receiving.container, self.po_title, self.po_lines)
         self.receiving.table.current_changed.connect(self._show_po_detail)
 
         # (c) stock
         self.stock = self.live_list(
             STOCK_COLUMNS,
             stock_rows,
-            lambda c: c.products,
+            self._stock_touched,
             key="product_id",
             search="Search SKU, product (Ctrl+F)",
             sort=(0, Qt.SortOrder.AscendingOrder),
         )
         self.stock.table.setObjectName("stock")
-        stretch(self.stock.table, "name")
+        self.stock.table.stretch("name")
         self.stock.table.source.row_style = below_reorder_highlighted
         self.below_only = QCheckBox("Below reorder point only", self)
         self.below_only.setObjectName("belowOnly")
@@ -527,8 +499,7 @@ class WarehouseWindow(RoleWindow):
             search="Search delivery notes, orders (Ctrl+F)",
         )
         self.notes.table.setObjectName("deliveryNotes")
-        stretch(self.notes.table, "customer_name")
-        self.notes.table.selectionModel().selectionChanged.connect(lambda *_: self.update_actions())
+        self.notes.table.stretch("customer_name")
 
         self.tabs = QTabWidget(self)
         self.tabs.setObjectName("tabs")
@@ -537,8 +508,7 @@ class WarehouseWindow(RoleWindow):
         self.stock_tab = self.tabs.addTab(self.stock.container, "&Stock")
         self.notes_tab = self.tabs.addTab(self.notes.container, "&Delivery notes")
         self.tabs.currentChanged.connect(lambda _: self.update_actions())
-        for number in range(self.tabs.count()):
-            QShortcut(QKeySequence(f"Ctrl+{number + 1}"), self, activated=lambda n=number: self.tabs.setCurrentIndex(n))
+        self.tab_shortcuts(self.tabs)
         self.central(self.tabs)
         for live in (self.picks, self.receiving, self.stock):
             live.on_loaded.append(self._update_counts)
@@ -591,19 +561,14 @@ class WarehouseWindow(RoleWindow):
             self.notes.table.activated_id.connect(lambda _: self.print_selected_notes())
         self.update_actions()
 
-    def _master_detail(self, live: LiveList, title: QLabel, detail: RecordTable) -> QWidget:
-        lower = QWidget(self)
-        layout = QVBoxLayout(lower)
-        layout.setContentsMargins(0, 4, 0, 0)
-        layout.addWidget(title)
-        layout.addWidget(detail, 1)
-        splitter = QSplitter(Qt.Orientation.Vertical, self)
-        splitter.addWidget(live.container)
-        splitter.addWidget(lower)
-        splitter.setStretchFactor(0, 3)
-        splitter.setStretchFactor(1, 2)
-        splitter.setSizes([400, 260])
-        return splitter
+    def _stock_touched(self, changes: Changes) -> set[int]:
+        """The products an event names, and, when purchase or production orders moved, every listed product:
+        incoming and in-production figures follow documents that name no product. The table changes (and
+        flashes) only the rows whose figures moved."""
+        ids = set(changes.products)
+        if changes.purchase_orders or changes.production_orders:
+            ids |= set(self.stock.table.source.ids())
+        return ids
 
     def _update_counts(self) -> None:
         late = sum(
@@ -678,28 +643,17 @@ class WarehouseWindow(RoleWindow):
         po = self.receiving.table.current_id()
         if po is not None and po in changes.purchase_orders:
             self._show_po_detail(po)
-        if self.stock.loaded and (changes.purchase_orders or changes.production_orders):
-            # incoming and in-production figures follow documents that name no product: read them all again
-            # and let the table change (and flash) only the rows whose figures moved
-            self.run(stock_rows, on_done=self._stock_reread)
 
     def _failed_in(self, dialog: WorkDialog, exc: BaseException) -> None:
         """Show a refusal in the dialog the person is looking at (or in the window, if it is gone)."""
-        if alive(dialog):
+        if shiboken6.isValid(dialog):
             dialog.failed(exc)
         else:
             self.show_error(exc)
 
-    def _stock_reread(self, rows: list[dict[str, Any]]) -> None:
-        self.stock.table.source.replace_subset(self.stock.table.source.ids(), rows)
-        self._update_counts()
-
     def show_order(self, order_id: int) -> None:
         self.tabs.setCurrentIndex(self.pick_tab)
-        if self.picks.table.select_id(order_id):
-            return
-        self.picks.filter.search.clear()
-        if not self.picks.table.select_id(order_id):
+        if not self.picks.reveal(order_id):
             self.message.show_message("That order has nothing waiting to be picked any more.")
 
     # -- pick and ship --------------------------------------------------------------------------------------
@@ -756,7 +710,7 @@ class WarehouseWindow(RoleWindow):
         dialog.open()
 
     def _shipped(self, dialog: QuantitiesDialog, result: dict[str, Any]) -> None:
-        if alive(dialog):
+        if shiboken6.isValid(dialog):
             dialog.finished_ok()
         self.apply_changes(result["changes"])
         backorder = result["backorder"]
@@ -864,7 +818,7 @@ class WarehouseWindow(RoleWindow):
         dialog.open()
 
     def _received(self, dialog: QuantitiesDialog, result: dict[str, Any]) -> None:
-        if alive(dialog):
+        if shiboken6.isValid(dialog):
             dialog.finished_ok()
         self.apply_changes(result["changes"])
         if result["outstanding"] > 0:
@@ -888,10 +842,10 @@ class WarehouseWindow(RoleWindow):
         dialog = AdjustStockDialog(self, products, self.stock.table.current_id())
         dialog.submitted.connect(
             lambda product_id, quantity, reason: self.run(
-                adjust,
+                warehouse.adjust_stock,
                 product_id,
-                quantity,
-                reason,
+                quantity=quantity,
+                reason=reason,
                 on_error=lambda exc: self._failed_in(dialog, exc),
                 on_done=lambda changes: self._adjusted(dialog, changes, product_id, quantity, reason),
             )
@@ -903,7 +857,7 @@ class WarehouseWindow(RoleWindow):
     def _adjusted(
         self, dialog: AdjustStockDialog, changes: Changes, product_id: int, quantity: Decimal, reason: str
     ) -> None:
-        if alive(dialog):
+        if shiboken6.isValid(dialog):
             dialog.finished_ok()
         self.apply_changes(changes)
         product = self.stock.table.source.record_by_id(product_id) or {}
