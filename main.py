@@ -9,8 +9,8 @@ import sys
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from server_db import cli, cli_admin, cli_server
-    from server_db.security import DEPARTMENTS
+    from server_db.app import cli, cli_admin, cli_server
+    from server_db.core.departments import DEPARTMENTS
 
     parser = argparse.ArgumentParser(
         prog="python main.py",
@@ -40,7 +40,7 @@ def main(argv: list[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     if args.command:
-        from server_db import cli
+        from server_db.app import cli
 
         return cli.run_command(args)
     os.environ.setdefault("QT_API", "pyside6")

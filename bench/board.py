@@ -37,8 +37,9 @@ from bench.common import (
     stock_up,
     stop_processes,
 )
-from server_db.db import Database
-from server_db.services import masterdata, sales
+from server_db.core.db import Database
+from server_db.masterdata import services as masterdata
+from server_db.sales import services as sales
 
 SECTION = "5. Board scale"
 ORDERS = 100_000
@@ -150,7 +151,7 @@ def _raw_fetch(cluster: BenchCluster, name: str) -> float:
     """The baseline: the board's query fetched as plain tuples with psycopg2, no SQLAlchemy, no Qt."""
     import psycopg2
 
-    from server_db.embedded import PORT, SUPERUSER
+    from server_db.app.embedded import PORT, SUPERUSER
 
     sql = (
         "SELECT o.id, o.number, o.state, o.promised_date, o.estimated_ship_date, o.late, o.customer_id, "
@@ -187,8 +188,9 @@ def board_process(url: str, expected: int, commands: Any, results: Any) -> None:
     from erp_desktop.app import make_application
     from erp_desktop.context import ClientContext
     from erp_desktop.live import CONNECTED
-    from erp_desktop.models import RecordTableModel
-    from server_db import queries, security
+    from erp_desktop.table_models import RecordTableModel
+    from server_db.people.identity import whoami
+    from server_db.supervisor import board as board_queries
 
     app = make_application([])
     app.setQuitOnLastWindowClosed(False)
@@ -206,7 +208,7 @@ def board_process(url: str, expected: int, commands: Any, results: Any) -> None:
         return bool(condition())
 
     database = Database(url, application_name="erp-bench-board")
-    identity = database.run(security.whoami)
+    identity = database.run(whoami)
     context = ClientContext.create(database, identity, server_label="bench")
     wait_until(lambda: context.live.status == CONNECTED, 30)
     arrived: dict[int, float] = {}
@@ -267,11 +269,11 @@ def board_process(url: str, expected: int, commands: Any, results: Any) -> None:
     refetch = []
     for order_id in list(updated)[:10]:
         began = time.perf_counter()
-        database.run(queries.board_rows, ids=[order_id])
+        database.run(board_queries.board_rows, ids=[order_id])
         refetch.append(time.perf_counter() - began)
     # where a (re)load's time goes: the same work again, sampled by py-spy; and the dashboard's query alone
     began = time.perf_counter()
-    database.run(queries.dashboard)
+    database.run(board_queries.dashboard)
     dashboard = time.perf_counter() - began
     reloaded: list[bool] = []
     window.board.on_loaded.append(lambda: reloaded.append(True))
@@ -296,7 +298,7 @@ def board_process(url: str, expected: int, commands: Any, results: Any) -> None:
         merges.append(time.perf_counter() - began)
     # where the loading time goes: the query (with SQLAlchemy rows as dicts), then the model's reset
     began = time.perf_counter()
-    rows = database.run(queries.board_rows)
+    rows = database.run(board_queries.board_rows)
     query = time.perf_counter() - began
     scratch = RecordTableModel(model.columns)
     began = time.perf_counter()
@@ -364,15 +366,15 @@ def _open_board(cluster: BenchCluster, name: str, drafts: list[int], expected: i
 
 
 BOARD_ACTIVITIES = (  # the first marker found in a sampled stack names the activity: deepest first
-    ("dashboard", "the dashboard: queries.dashboard, tiles and charts (second worker thread and GUI)"),
+    ("dashboard", "the dashboard: board_queries.dashboard, tiles and charts (second worker thread and GUI)"),
     ("_fetchall_impl", "psycopg2: fetching the rows and typecasting every value (worker thread)"),
     ("do_execute", "psycopg2: sending the query (worker thread)"),
     ("_allrows", "SQLAlchemy: Row objects (worker thread)"),
-    ("_rows (", "queries._rows: SQLAlchemy rows -> dicts (worker thread)"),
+    ("_rows (", "core_queries.select_rows: SQLAlchemy rows -> dicts (worker thread)"),
     ("_as_tuple", "RecordTableModel.reset: dicts -> tuples (GUI thread)"),
     ("RecordTableModel.remove", "RecordTableModel.remove: rows that left the board (GUI thread)"),
     ("reset (", "RecordTableModel.reset, other (GUI thread)"),
-    ("board_rows", "queries.board_rows, other (worker thread)"),
+    ("board_rows", "board_queries.board_rows, other (worker thread)"),
     ("search_text", "FilterProxy search text"),
     ("filterAcceptsRow", "FilterProxy.filterAcceptsRow"),
 )
@@ -423,8 +425,8 @@ def _figures(result: dict[str, Any], open_orders: int, violations: int, raw_fetc
     note(
         "**Board, where the time goes**: loading all rows again (window.reload(), the same work as opening "
         "it) sampled by py-spy in the board's process (the thread holding the GIL); the refetch of one order "
-        f"(queries.board_rows(ids=[id]) via Database.run, synchronously) takes median "
-        f"{ms(median(result['refetch']))}; queries.dashboard alone {result['dashboard']:.2f} s.\n\n"
+        f"(board_queries.board_rows(ids=[id]) via Database.run, synchronously) takes median "
+        f"{ms(median(result['refetch']))}; board_queries.dashboard alone {result['dashboard']:.2f} s.\n\n"
         + spy_summary(result["samples"], BOARD_ACTIVITIES, per=1, unit="load of the board")
     )
     merged = result["merged"]

@@ -27,10 +27,11 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
-from server_db import migrate, security
-from server_db.db import Database
-from server_db.embedded import DATABASE, PORT, SUPERUSER, EmbeddedServer
-from server_db.services import masterdata
+from server_db.app import migrate
+from server_db.app.embedded import DATABASE, PORT, SUPERUSER, EmbeddedServer
+from server_db.core.db import Database
+from server_db.masterdata import services as masterdata
+from server_db.people import services as people
 
 PASSWORD = "bench-pass-1"
 DEPARTMENTS = ("sales", "warehouse", "finance", "supervisor")
@@ -172,7 +173,7 @@ def _template_data(session: Any) -> None:
     masterdata.create_warehouse(session, code="MAIN", name="主仓库")
     masterdata.create_supplier(session, code="SUP", name="宁波供应商", lead_time_days=5)
     for department in DEPARTMENTS:
-        security.create_user(
+        people.create_user(
             session, login=login(department), department=department, password=PASSWORD, full_name=f"Bench {department}"
         )
 
@@ -247,7 +248,7 @@ def create_product_set(db: Database, tag: str, *, customers: int = 50, stock: in
 
 
 def stock_up(db: Database, quantities: dict[int, int]) -> None:
-    from server_db.services import warehouse
+    from server_db.warehouse import services as warehouse
 
     for product_id, quantity in quantities.items():
         db.run(warehouse.adjust_stock, product_id, quantity=quantity, reason="benchmark opening stock")

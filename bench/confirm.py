@@ -34,8 +34,8 @@ from bench.common import (
     run_clients,
 )
 from bench.pgbench import Ceiling
-from server_db.db import Database
-from server_db.services import sales
+from server_db.core.db import Database
+from server_db.sales import services as sales
 
 SECONDS = 10.0
 WARM_UP = 100  # orders confirmed per product set before measuring: the tables are not empty, plans are real

@@ -13,13 +13,16 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from server_db import demo, migrate
-from server_db.db import Database
-from server_db.documents import data as documents
-from server_db.documents import fonts, pages, printing, render
-from server_db.embedded import EmbeddedServer
-from server_db.services import finance, sales, warehouse
-from server_db.services.sales import LineInput
+from server_db.app import demo, migrate
+from server_db.app.embedded import EmbeddedServer
+from server_db.core.db import Database
+from server_db.finance import services as finance
+from server_db.pdf import data as documents
+from server_db.pdf import fonts, pages, render
+from server_db.pdf import jobs
+from server_db.sales import services as sales
+from server_db.sales.services import LineInput
+from server_db.warehouse import services as warehouse
 
 GOAL_PER_SECOND = 40  # one-page invoices per second on one core
 BATCH_ORDERS = 100  # each gives a delivery note and an invoice: 200 documents
@@ -58,7 +61,7 @@ def run(url: str | None = None) -> list[Row]:
     ]
 
 
-def _measure(database: Database, batch: list[tuple[printing.DocumentKind, str]]) -> list[Row]:
+def _measure(database: Database, batch: list[tuple[jobs.DocumentKind, str]]) -> list[Row]:
     number = database.run(documents.unprinted_invoices)[0].number
     invoice = database.run(documents.invoice_data, number)
     assert render.render_invoice(invoice, copy=False).startswith(b"%PDF")  # warm up caches
@@ -68,10 +71,10 @@ def _measure(database: Database, batch: list[tuple[printing.DocumentKind, str]])
     with_data = _rate(
         lambda: render.render_invoice(database.run(documents.invoice_data, number), copy=False), before=_forget_barcodes
     )
-    printed = _rate(lambda: database.run(printing.print_documents, [("invoice", number)]), before=_forget_barcodes)
+    printed = _rate(lambda: database.run(jobs.print_documents, [("invoice", number)]), before=_forget_barcodes)
 
     start = time.perf_counter()
-    result = database.run(printing.print_documents, batch)
+    result = database.run(jobs.print_documents, batch)
     elapsed = time.perf_counter() - start
     goal = f">= {GOAL_PER_SECOND}/s"
     size = len(result.pdf) / 1e6
@@ -108,7 +111,7 @@ def _forget_barcodes() -> None:
     pages.wrap.cache_clear()
 
 
-def _documents_for_batch(database: Database) -> list[tuple[printing.DocumentKind, str]]:
+def _documents_for_batch(database: Database) -> list[tuple[jobs.DocumentKind, str]]:
     """Ship and invoice BATCH_ORDERS small orders; their delivery notes and invoices, in that order."""
     for sku, quantity in (("BRG-6204", 800), ("BLT-M8X30", 200), ("SEAL-KIT", 200)):
         database.run(warehouse.adjust_stock, sku, quantity=quantity, reason="benchmark stock")

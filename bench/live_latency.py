@@ -4,7 +4,7 @@ Writers are 4 processes confirming draft orders flat out (as sales clerks; then,
 listeners, at a steady 40 orders a second in all); each reports (order id, the wall
 clock right after its commit). Listeners are separate processes, each a Qt event loop (offscreen) with the
 client's live path: erp_desktop.live.LiveUpdates (a QSocketNotifier on the LISTEN connection, reading the
-outbox) feeding the order board's LiveList (board columns, queries.board_rows, refetching only the orders
+outbox) feeding the order board's LiveList (board columns, board_queries.board_rows, refetching only the orders
 an event names, off the GUI thread) and its RecordTableModel. A listener notes the wall clock when the
 model announces (dataChanged) the order's row with its new state. Same machine, same clock.
 
@@ -40,9 +40,9 @@ from bench.common import (
     stop_processes,
 )
 from bench.confirm import lines
-from server_db.db import Database
-from server_db.embedded import PORT, SUPERUSER
-from server_db.services import sales
+from server_db.app.embedded import PORT, SUPERUSER
+from server_db.core.db import Database
+from server_db.sales import services as sales
 
 SECTION = "4. Live latency"
 WRITERS = 4
@@ -62,7 +62,7 @@ LISTENER_ACTIVITIES = (  # the first marker found in a sampled stack names the a
     ),
     ("upsert", "merging a refetch: RecordTableModel.upsert"),
     ("_fade", "flashing changed rows: RecordTableModel._fade, a repaint of the visible rows every 100 ms"),
-    ("board_rows", "refetching the orders an event names: queries.board_rows via Database.run (worker thread)"),
+    ("board_rows", "refetching the orders an event names: board_queries.board_rows via Database.run (worker thread)"),
     ("_Job.run", "the worker thread's other work (Database.run, session, relay)"),
     ("server_db/events.py", "reading the outbox: EventListener.fetch (query, rows -> Events, jsonb payloads)"),
     ("from_events", "Changes.from_events"),
@@ -90,7 +90,7 @@ def listener_process(number: int, url: str, ready: Any, results: Any, stop: Any,
     from erp_desktop.operations import Operations
     from erp_desktop.windows.base import LiveList
     from erp_desktop.windows.board import BOARD_COLUMNS, STAGES
-    from server_db import queries
+    from server_db.supervisor import board as board_queries
 
     app = make_application([])
     pyside_dropped_references()  # and if the binding drops references, survive it (see bench.common)
@@ -100,7 +100,7 @@ def listener_process(number: int, url: str, ready: Any, results: Any, stop: Any,
     board = LiveList(
         _Runner(operations),
         BOARD_COLUMNS,
-        queries.board_rows,  # type: ignore[arg-type]
+        board_queries.board_rows,  # type: ignore[arg-type]
         lambda changes: changes.sales_orders,
         states=STAGES,
         sort=None,

@@ -12,9 +12,10 @@ from sqlalchemy import text
 from bench.common import BenchCluster, Figure, analyze, create_drafts, create_product_set, median, ms, percentile
 from bench.common import progress as report
 from bench.pgbench import Ceiling
-from server_db import queries
-from server_db.db import Database
-from server_db.services import purchasing, sales
+from server_db.core.db import Database
+from server_db.purchasing import services as purchasing
+from server_db.sales import queries as sales_queries
+from server_db.sales import services as sales
 
 SECTION = "6. Order entry"
 CALLS = 300
@@ -28,10 +29,10 @@ def run(cluster: BenchCluster, ceiling: Ceiling) -> list[Figure]:
     try:
         wanted = _company_with_history(admin, clerk)
         report(f"order entry: availability of a {len(wanted)}-line order, {CALLS} times")
-        clerk.run(queries.availability, wanted)  # a clerk's connection is open and warm
+        clerk.run(sales_queries.availability, wanted)  # a clerk's connection is open and warm
         floor = _timed(lambda: clerk.run(lambda s: s.execute(text("SELECT 1")).scalar()), CALLS)
-        timings = _timed(lambda: clerk.run(queries.availability, wanted), CALLS)
-        result = clerk.run(queries.availability, wanted)
+        timings = _timed(lambda: clerk.run(sales_queries.availability, wanted), CALLS)
+        result = clerk.run(sales_queries.availability, wanted)
         kinds = (
             f"{sum(1 for r in result if r.available >= r.quantity)} in stock, "
             f"{sum(1 for r in result if r.available < r.quantity and r.incoming > 0)} short with goods on order, "

@@ -26,9 +26,11 @@ from bench.common import (
     run_clients,
 )
 from bench.pgbench import Ceiling
-from server_db.db import Database
-from server_db.models import Invoice
-from server_db.services import finance, sales, warehouse
+from server_db.core.db import Database
+from server_db.finance import services as finance
+from server_db.finance.models import Invoice
+from server_db.sales import services as sales
+from server_db.warehouse import services as warehouse
 
 SECONDS = 8.0
 SECTION = "3. Order to cash"

@@ -9,7 +9,7 @@ import subprocess
 from dataclasses import dataclass
 
 from bench.common import BenchCluster, Figure, progress
-from server_db.embedded import PORT, SUPERUSER
+from server_db.app.embedded import PORT, SUPERUSER
 
 DATABASE = "pgbench"
 SCALE = 10

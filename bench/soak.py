@@ -70,9 +70,10 @@ CUSTOMERS = ["SOAK-C1", "SOAK-C2", "SOAK-C3"]
 
 
 def create_company(url: str) -> None:
-    from server_db import migrate
-    from server_db.db import Database
-    from server_db.services import masterdata, warehouse
+    from server_db.app import migrate
+    from server_db.core.db import Database
+    from server_db.masterdata import services as masterdata
+    from server_db.warehouse import services as warehouse
 
     db = Database(url)
     try:
@@ -116,10 +117,12 @@ def writer_main(url: str, seed: int, ring_xid: Any, ring_time: Any, started: flo
 def _writer(url: str, seed: int, ring_xid: Any, ring_time: Any, started: float, stop: Any, out: Any) -> None:
     from sqlalchemy import text
 
-    from server_db.db import Database
-    from server_db.errors import DomainError
-    from server_db.services import finance, sales, warehouse
-    from server_db.services.sales import LineInput
+    from server_db.core.db import Database
+    from server_db.core.errors import DomainError
+    from server_db.finance import services as finance
+    from server_db.sales import services as sales
+    from server_db.sales.services import LineInput
+    from server_db.warehouse import services as warehouse
 
     rng = random.Random(seed)
     db = Database(url, pool_size=1)
@@ -193,19 +196,19 @@ def _listener(
 
     from erp_desktop.app import make_application
     from erp_desktop.live import CONNECTED, LiveUpdates
-    from erp_desktop.models import NewestAnswers, RecordTableModel
     from erp_desktop.operations import Operations
+    from erp_desktop.table_models import NewestAnswers, RecordTableModel
     from erp_desktop.windows.board import BOARD_COLUMNS
-    from server_db import queries
-    from server_db.changes import Changes
-    from server_db.db import Database
+    from server_db.core.changes import Changes
+    from server_db.core.db import Database
+    from server_db.supervisor import board as board_queries
 
     app = make_application(["soak-listener"])
     db = Database(url, pool_size=2)
     operations = Operations(db)
     live = LiveUpdates(url, operations)
     model = RecordTableModel(BOARD_COLUMNS)
-    model.reset(db.run(queries.board_rows))
+    model.reset(db.run(board_queries.board_rows))
     state: dict[str, Any] = {
         "announced": False,
         "batches": 0,
@@ -224,7 +227,7 @@ def _listener(
             return
         xids = {event.xid for event in changes.events if event.sales_order_id is not None}
         ticket = answers.ask(ids)
-        operations.run(queries.board_rows, ids=ids, on_done=lambda rows: merged(ticket, ids, rows, xids))
+        operations.run(board_queries.board_rows, ids=ids, on_done=lambda rows: merged(ticket, ids, rows, xids))
 
     deferred: dict[int, set[int]] = {}  # order -> writer transactions waiting for a newer refetch of it
 
@@ -265,7 +268,7 @@ def _listener(
         latencies, commits = samples()
         stale = -1
         if final:
-            fresh = {row["id"]: {f: row[f] for f in model.fields} for row in db.run(queries.board_rows)}
+            fresh = {row["id"]: {f: row[f] for f in model.fields} for row in db.run(board_queries.board_rows)}
             mine = {key: model.record_by_id(key) for key in model.ids()}
             differing = sorted(key for key in fresh.keys() | mine.keys() if fresh.get(key) != mine.get(key))
             stale = len(differing)
@@ -644,8 +647,8 @@ def main(argv: list[str] | None = None) -> int:
 
     import psycopg2
 
-    from server_db.embedded import EmbeddedServer
-    from server_db.events import psycopg2_dsn
+    from server_db.app.embedded import EmbeddedServer
+    from server_db.core.events import psycopg2_dsn
 
     began = time.monotonic()
     base = Path(tempfile.mkdtemp(prefix="erp-soak-"))

@@ -18,9 +18,9 @@ import time
 from pathlib import Path
 
 from bench.common import BenchCluster, Figure, median, note, progress
-from server_db import migrate
-from server_db.db import Database
-from server_db.embedded import EmbeddedServer
+from server_db.app import migrate
+from server_db.app.embedded import EmbeddedServer
+from server_db.core.db import Database
 
 SECTION = "8. Start-up"
 RUNS = 5

@@ -74,7 +74,7 @@ class Application(QObject):
     # -- start ------------------------------------------------------------------------------------------
 
     def start(self) -> None:
-        from server_db.config import choose_database
+        from server_db.app.config import choose_database
 
         try:
             choice = choose_database(self.args.db)
@@ -87,7 +87,7 @@ class Application(QObject):
         else:
             self.private_ready = True
         if self.args.role:
-            from server_db.security import DEMO_PASSWORD, demo_login
+            from server_db.people.services import DEMO_PASSWORD, demo_login
 
             role = self.args.role.lower()
             if role not in permissions.WINDOWS:
@@ -106,7 +106,7 @@ class Application(QObject):
 
     @staticmethod
     def _prepare_private() -> Any:
-        from server_db.bootstrap import open_database
+        from server_db.app.bootstrap import open_database
 
         opened = open_database(None)
         opened.database.dispose()  # the superuser connection was only for start-up work
@@ -144,7 +144,7 @@ class Application(QObject):
             )
             self._login_failed(RuntimeError(message))
             return
-        from server_db.bootstrap import login
+        from server_db.app.bootstrap import login
 
         private_url = self.private.url if self.private is not None else None
         self.prepare_ops.run(

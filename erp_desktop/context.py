@@ -10,8 +10,8 @@ from PySide6.QtCore import QObject
 from erp_desktop import permissions
 from erp_desktop.live import LiveUpdates
 from erp_desktop.operations import Operations
-from server_db.db import Database
-from server_db.security import Identity
+from server_db.core.db import Database
+from server_db.people.identity import Identity
 
 
 @dataclass

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
-from server_db.states import label
+from server_db.core.workflow import label
 
 STATE_COLOURS = {
     # sales order stages, from waiting to done

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from erp_desktop.format import quantity
-from server_db.changes import Event
-from server_db.states import label
+from server_db.core.changes import Event
+from server_db.core.workflow import label
 
 
 def inbox_message(event: Event, department: str) -> str | None:

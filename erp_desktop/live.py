@@ -13,8 +13,8 @@ import logging
 from PySide6.QtCore import QObject, QSocketNotifier, QTimer, Signal
 
 from erp_desktop.operations import Operations
-from server_db.changes import Changes
-from server_db.events import EventListener, ListenerDisconnected
+from server_db.core.changes import Changes
+from server_db.core.events import EventListener, ListenerDisconnected
 
 log = logging.getLogger(__name__)
 

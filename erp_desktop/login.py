@@ -18,8 +18,9 @@ from PySide6.QtWidgets import (
 )
 
 from erp_desktop.widgets import MessageBar
-from server_db.config import strip_password
-from server_db.security import DEMO_PASSWORD, DEPARTMENTS, demo_login
+from server_db.app.config import strip_password
+from server_db.core.departments import DEPARTMENTS
+from server_db.people.services import DEMO_PASSWORD, demo_login
 
 PRIVATE = "This PC (private database)"
 

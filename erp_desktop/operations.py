@@ -18,7 +18,7 @@ from typing import Any
 import shiboken6
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
-from server_db.db import Database
+from server_db.core.db import Database
 
 log = logging.getLogger(__name__)
 
@@ -143,8 +143,8 @@ def _alive(owner: QObject | None) -> bool:
 
 
 def _log_unexpected(exc: BaseException) -> None:
-    from server_db.errors import DatabaseUnavailable, DomainError
-    from server_db.events import ListenerDisconnected
+    from server_db.core.errors import DatabaseUnavailable, DomainError
+    from server_db.core.events import ListenerDisconnected
 
     if isinstance(exc, (ListenerDisconnected, DatabaseUnavailable)):
         log.info("database not reachable: %s", exc)  # the window says 'reconnecting'; no trace needed

@@ -1,6 +1,6 @@
 """Print preview and printing of delivery notes and invoices.
 
-The PDF comes from `server_db.documents.printing.print_documents`, which records each print in the same
+The PDF comes from `server_db.pdf.jobs.print_documents`, which records each print in the same
 transaction (a reprint comes out marked COPY); it runs on a worker thread and its progress reaches the GUI
 thread by signal. The preview shows that PDF; printing paints its pages on a QPrinter, also off the GUI
 thread. Cancelling raises `Cancelled` inside the transaction, so nothing counts as printed.
@@ -47,8 +47,8 @@ from PySide6.QtWidgets import (
 )
 
 from erp_desktop.widgets import MessageBar, describe_error
-from server_db.documents import printing as documents
-from server_db.documents.fonts import FontNotFound
+from server_db.pdf import jobs
+from server_db.pdf.fonts import FontNotFound
 
 if TYPE_CHECKING:
     from erp_desktop.context import ClientContext
@@ -77,7 +77,7 @@ def print_batch(parent: QWidget, context: ClientContext, kind: str, ids: Sequenc
 
 
 def plural(count: int, kind: str) -> str:
-    label = documents.KIND_LABELS.get(kind, kind)
+    label = jobs.KIND_LABELS.get(kind, kind)
     return f"1 {label}" if count == 1 else f"{count} {label}s"
 
 
@@ -129,7 +129,7 @@ class RenderJob(QObject):
     def start(
         self,
         owner: QObject,
-        on_done: Callable[[documents.PrintResult], None],
+        on_done: Callable[[jobs.PrintResult], None],
         on_cancelled: Callable[[], None],
         on_error: Callable[[BaseException], None],
     ) -> None:
@@ -145,15 +145,15 @@ class RenderJob(QObject):
     def cancel(self) -> None:
         self.cancel_requested.set()
 
-    def _work(self) -> documents.PrintResult | _Cancelled:
+    def _work(self) -> jobs.PrintResult | _Cancelled:
         try:
-            return self.context.database.run(documents.print_documents, self.requests, progress=self._report)
-        except documents.Cancelled:
+            return self.context.database.run(jobs.print_documents, self.requests, progress=self._report)
+        except jobs.Cancelled:
             return _Cancelled()
 
     def _report(self, done: int, total: int, number: str) -> None:  # on the worker thread
         if self.cancel_requested.is_set():
-            raise documents.Cancelled()
+            raise jobs.Cancelled()
         self.progress.emit(done, total, number)
 
 
@@ -255,14 +255,14 @@ class PrintPreviewDialog(QDialog):
         self.context = context
         self.kind = kind
         self.expected = expected
-        self.result: documents.PrintResult | None = None
+        self.result: jobs.PrintResult | None = None
         self.pdf: bytes | None = None
         self.job: RenderJob | None = None
         self.printing = False
         self.setObjectName("printPreview")
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.setModal(False)
-        what = documents.KIND_LABELS.get(kind, kind).capitalize() if expected == 1 else plural(expected, kind)
+        what = jobs.KIND_LABELS.get(kind, kind).capitalize() if expected == 1 else plural(expected, kind)
         self.setWindowTitle(f"{what} — print preview")
         self._build()
         self._size_to_screen()
@@ -390,7 +390,7 @@ class PrintPreviewDialog(QDialog):
             self.progress.setFormat("%v of %m")
             self.progress.show()
 
-    def show_result(self, result: documents.PrintResult) -> None:
+    def show_result(self, result: jobs.PrintResult) -> None:
         """Show an already rendered (and recorded) PDF."""
         self.job = None
         self.result = result
@@ -419,7 +419,7 @@ class PrintPreviewDialog(QDialog):
         self.ready.emit()
 
     @staticmethod
-    def _printed_note(result: documents.PrintResult) -> str:
+    def _printed_note(result: jobs.PrintResult) -> str:
         copy = "<span style='color:#c62828; font-weight:bold'>COPY</span>"
         if len(result.printed) == 1:
             document = result.printed[0]
@@ -580,7 +580,7 @@ class PrintPreviewDialog(QDialog):
     def suggested_file_name(self) -> str:
         if self.result is not None and len(self.result.printed) == 1:
             return f"{self.result.printed[0].number}.pdf"
-        return f"{documents.KIND_LABELS.get(self.kind, self.kind).replace(' ', '-')}s.pdf"
+        return f"{jobs.KIND_LABELS.get(self.kind, self.kind).replace(' ', '-')}s.pdf"
 
     def open_save_dialog(self) -> QFileDialog | None:
         if self.pdf is None:
@@ -631,12 +631,12 @@ class BatchPrint(QObject):
         self.parent_widget = parent
         self.context = context
         self.kind = kind
-        self.requests: Any = documents.Unprinted(kind) if ids is None else [(kind, document_id) for document_id in ids]
+        self.requests: Any = jobs.Unprinted(kind) if ids is None else [(kind, document_id) for document_id in ids]
         self.preview: PrintPreviewDialog | None = None
         self.outcome = ""  # "printed", "cancelled" or the error sentence
         self.job = RenderJob(context, self.requests)
         self.job.progress.connect(self._progress)
-        what = plural(len(ids), kind) if ids is not None else f"the unprinted {documents.KIND_LABELS.get(kind, kind)}s"
+        what = plural(len(ids), kind) if ids is not None else f"the unprinted {jobs.KIND_LABELS.get(kind, kind)}s"
         self.dialog = QProgressDialog(f"Preparing {what}…", "Cancel", 0, 0, parent)
         self.dialog.setObjectName("batchProgress")
         self.dialog.setWindowTitle(f"Printing {what}")
@@ -672,7 +672,7 @@ class BatchPrint(QObject):
         self.dialog.hide()
         self.dialog.deleteLater()
 
-    def _done(self, result: documents.PrintResult) -> None:
+    def _done(self, result: jobs.PrintResult) -> None:
         self._close_progress()
         self.outcome = "printed"
         self.preview = PrintPreviewDialog(self.context, self.kind, self.parent_widget, expected=len(result.printed))

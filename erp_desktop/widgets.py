@@ -31,8 +31,8 @@ from PySide6.QtWidgets import (
 )
 
 from erp_desktop import format as fmt
-from erp_desktop.models import Column, FilterProxy, RecordTableModel
-from server_db.errors import DatabaseUnavailable, DomainError
+from erp_desktop.table_models import Column, FilterProxy, RecordTableModel
+from server_db.core.errors import DatabaseUnavailable, DomainError
 
 log = logging.getLogger(__name__)
 

@@ -19,9 +19,9 @@ import psycopg2
 import pytest
 from sqlalchemy.engine import make_url
 
-from server_db import migrate
-from server_db.db import Database
-from server_db.embedded import EmbeddedServer
+from server_db.app import migrate
+from server_db.app.embedded import EmbeddedServer
+from server_db.core.db import Database
 from tests.factories import World
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")

@@ -9,12 +9,20 @@ from typing import Any
 
 from sqlalchemy import select, text
 
-from server_db import queries
-from server_db.db import Database
-from server_db.models import Product, SalesOrder, StockLevel
-from server_db.services import finance, masterdata, purchasing, sales, warehouse
-from server_db.services._db import current_date
-from server_db.services.sales import LineInput
+from server_db.core.calls import current_date
+from server_db.core.db import Database
+from server_db.finance import services as finance
+from server_db.masterdata import services as masterdata
+from server_db.masterdata.models import Product
+from server_db.purchasing import queries as purchasing_queries
+from server_db.purchasing import services as purchasing
+from server_db.sales import queries as sales_queries
+from server_db.sales import services as sales
+from server_db.sales.models import SalesOrder
+from server_db.sales.services import LineInput
+from server_db.stock.models import StockLevel
+from server_db.supervisor import board as board_queries
+from server_db.warehouse import services as warehouse
 
 CUSTOMER_NAME = "北京华联商贸有限公司"
 CUSTOMER_ADDRESS = "北京市朝阳区建国路 88 号"
@@ -110,7 +118,7 @@ class World:
 
     def purchase_and_receive_all(self) -> None:
         changes = self.db.run(purchasing.create_purchase_orders)
-        for po in self.db.run(lambda s: [r["id"] for r in queries.purchase_orders(s, states=["draft"])]):
+        for po in self.db.run(lambda s: [r["id"] for r in purchasing_queries.purchase_orders(s, states=["draft"])]):
             self.db.run(purchasing.send_purchase_order, po)
             self.db.run(purchasing.receive_purchase_order, po)
         assert changes
@@ -131,11 +139,11 @@ class World:
         return self.db.run(lambda s: s.get(SalesOrder, order_id).state)
 
     def order_row(self, order_id: int) -> dict[str, Any]:
-        return self.db.run(lambda s: queries.sales_orders(s, ids=[order_id])[0])
+        return self.db.run(lambda s: sales_queries.sales_orders(s, ids=[order_id])[0])
 
     def lines(self, order_id: int) -> dict[str, dict[str, Any]]:
         """The order's lines by SKU."""
-        return self.db.run(lambda s: {row["sku"]: row for row in queries.order_lines(s, order_id)})
+        return self.db.run(lambda s: {row["sku"]: row for row in sales_queries.order_lines(s, order_id)})
 
     def level(self, sku: str) -> tuple[Decimal, Decimal]:
         """(on hand, reserved) of a product in the main warehouse."""
@@ -150,7 +158,7 @@ class World:
         return self.db.run(lambda s: s.get(Product, self.products[sku]))
 
     def invariants(self) -> list[tuple[str, str]]:
-        return self.db.run(queries.invariant_violations)
+        return self.db.run(board_queries.invariant_violations)
 
     def count(self, table: str, where: str = "true") -> int:
         return self.db.run(lambda s: s.execute(text(f"SELECT count(*) FROM erp.{table} WHERE {where}")).scalar_one())

@@ -22,13 +22,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from erp_desktop.models import Column
+from erp_desktop.table_models import Column
 from erp_desktop.widgets import MessageBar, confirm
 from erp_desktop.windows.audit import TABLE_LABELS, AuditDialog, AuditView, find_order, order_of
 from erp_desktop.windows.base import RoleWindow
-from server_db import audit, security
-from server_db.changes import Changes
-from server_db.errors import DomainError
+from server_db.core.changes import Changes
+from server_db.core.departments import DEPARTMENT_LABELS, DEPARTMENTS
+from server_db.core.errors import DomainError
+from server_db.people import queries as people_queries
+from server_db.people import services as people
+from server_db.supervisor import audit
 
 USER_COLUMNS = [
     Column("login", "Login", width=150),
@@ -44,7 +47,7 @@ AUDIT_LIMITS = (200, 1000, 5000)
 
 def users_with_status(session: Any, ids: Any = None) -> list[dict[str, Any]]:
     """The user list with a word for active / disabled (`ids` is accepted for LiveList and ignored)."""
-    rows = security.list_users(session)
+    rows = people_queries.list_users(session)
     for row in rows:
         row["status"] = "active" if row["active"] else "disabled"
     return rows
@@ -88,8 +91,8 @@ class AccountDialog(QDialog):
         self.full_name.setText(full_name)
         self.department = QComboBox(self)
         self.department.setObjectName("department")
-        for name in security.DEPARTMENTS:
-            self.department.addItem(security.DEPARTMENT_LABELS[name].capitalize(), name)
+        for name in DEPARTMENTS:
+            self.department.addItem(DEPARTMENT_LABELS[name].capitalize(), name)
         self.department.setCurrentIndex(max(0, self.department.findData(department)))
         self.password = self._edit("password", "at least 6 characters", secret=True)
         self.repeat = self._edit("passwordRepeat", "the same password again", secret=True)
@@ -211,7 +214,7 @@ class AdminWindow(RoleWindow):
         self.department_filter = QComboBox(self)
         self.department_filter.setObjectName("departmentFilter")
         self.department_filter.addItem("All departments", None)
-        for name in security.DEPARTMENTS:
+        for name in DEPARTMENTS:
             self.department_filter.addItem(name.capitalize(), name)
         self.department_filter.currentIndexChanged.connect(self._filter_department)
         self.users.filter.layout().addWidget(self.department_filter)
@@ -470,7 +473,7 @@ class AdminWindow(RoleWindow):
         self.tabs.setCurrentIndex(0)
 
         def operation(values: dict[str, Any]) -> Any:
-            return lambda session: security.create_user(
+            return lambda session: people.create_user(
                 session,
                 login=values["login"],
                 department=values["department"],
@@ -491,7 +494,7 @@ class AdminWindow(RoleWindow):
         login = record["login"]
 
         def operation(values: dict[str, Any]) -> Any:
-            return lambda session: security.set_department(session, login, values["department"])
+            return lambda session: people.set_department(session, login, values["department"])
 
         def done(values: dict[str, Any], _: Any) -> str:
             return f"{login} now works in {values['department']}; the new rights apply from their next login."
@@ -508,7 +511,7 @@ class AdminWindow(RoleWindow):
         login = record["login"]
 
         def operation(values: dict[str, Any]) -> Any:
-            return lambda session: security.set_password(session, login, values["password"])
+            return lambda session: people.set_password(session, login, values["password"])
 
         return self._open_dialog(
             AccountDialog(AccountDialog.PASSWORD, self, login=login, full_name=record["full_name"]),
@@ -534,7 +537,7 @@ class AdminWindow(RoleWindow):
             self.message.show_message(f"{login} is disabled ({sessions}).")
             self.reload()
 
-        self.run(security.disable_user, login, on_done=done)
+        self.run(people.disable_user, login, on_done=done)
 
     def enable_user(self) -> None:
         record = self.users.table.current_record()
@@ -542,7 +545,7 @@ class AdminWindow(RoleWindow):
             return
         login = record["login"]
         self.run(
-            security.enable_user,
+            people.enable_user,
             login,
             on_done=lambda _: (self.message.show_message(f"{login} is enabled and can log in again."), self.reload()),
         )

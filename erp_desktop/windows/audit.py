@@ -27,12 +27,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from erp_desktop.models import Column
+from erp_desktop.table_models import Column
 from erp_desktop.widgets import FilterBar, MessageBar, RecordTable
-from server_db import audit
-from server_db.errors import NotFound, ValidationError
-from server_db.services import sales
-from server_db.states import label
+from server_db.core.errors import NotFound, ValidationError
+from server_db.core.workflow import label
+from server_db.sales import services as sales
+from server_db.supervisor import audit
 
 TABLE_LABELS = {
     "sales_orders": "Sales order",

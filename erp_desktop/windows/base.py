@@ -24,10 +24,10 @@ from PySide6.QtWidgets import (
 from erp_desktop.context import ClientContext
 from erp_desktop.inbox import inbox_message
 from erp_desktop.live import CONNECTED, RECONNECTING
-from erp_desktop.models import Column, NewestAnswers
+from erp_desktop.table_models import Column, NewestAnswers
 from erp_desktop.widgets import FilterBar, InboxDock, MessageBar, RecordTable, describe_error
-from server_db.changes import Changes
-from server_db.errors import ConcurrentChange, DomainError
+from server_db.core.changes import Changes
+from server_db.core.errors import ConcurrentChange, DomainError
 
 log = logging.getLogger(__name__)
 

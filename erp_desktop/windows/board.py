@@ -21,13 +21,14 @@ from PySide6.QtGui import QColor, QFont, QPainter
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QSplitter, QWidget
 
 from erp_desktop import format as fmt
-from erp_desktop.models import Column
+from erp_desktop.table_models import Column
 from erp_desktop.widgets import Tile
 from erp_desktop.windows.audit import AuditDialog
 from erp_desktop.windows.base import RoleWindow
-from server_db import queries
-from server_db.changes import Changes
-from server_db.states import SalesOrderState, label
+from server_db.core.changes import Changes
+from server_db.core.workflow import label
+from server_db.sales.states import SalesOrderState
+from server_db.supervisor import board as board_queries
 
 BOARD_COLUMNS = [
     Column("number", "Order", width=120),
@@ -78,7 +79,7 @@ class BoardWindow(RoleWindow):
         super().__init__(context, parent)
         self.board = self.live_list(
             BOARD_COLUMNS,
-            queries.board_rows,
+            board_queries.board_rows,
             lambda c: c.sales_orders,
             states=STAGES,
             search="Filter by order or customer (Ctrl+F)",
@@ -147,7 +148,7 @@ class BoardWindow(RoleWindow):
         self._dashboard_timer.start()  # many events in a burst: recount once
 
     def refresh_dashboard(self) -> None:
-        self.run(queries.dashboard, on_done=self._show_dashboard)
+        self.run(board_queries.dashboard, on_done=self._show_dashboard)
 
     def _show_dashboard(self, data: dict[str, Any]) -> None:
         self.dashboard = data

@@ -26,13 +26,14 @@ from PySide6.QtWidgets import (
 
 from erp_desktop import format as fmt
 from erp_desktop.context import ClientContext
-from erp_desktop.models import Column
+from erp_desktop.table_models import Column
 from erp_desktop.widgets import MessageBar, RecordTable, ask_reason
 from erp_desktop.windows.base import RoleWindow
-from server_db import queries
-from server_db.changes import Changes
-from server_db.services import finance
-from server_db.states import InvoiceState, can_become, label
+from server_db.core.changes import Changes
+from server_db.core.workflow import can_become, label
+from server_db.finance import queries as finance_queries
+from server_db.finance import services as finance
+from server_db.finance.states import InvoiceState
 
 TO_INVOICE_COLUMNS = [
     Column("number", "Sales order", width=130),
@@ -72,7 +73,7 @@ BUCKETS = ("current", "days_1_30", "days_31_60", "days_61_90", "over_90", "total
 
 def invoice_rows(session: Any, *, ids: Any = None) -> list[dict[str, Any]]:
     """The invoice list's rows, with the kind as it reads on screen."""
-    rows = queries.invoices(session, ids=ids)
+    rows = finance_queries.invoices(session, ids=ids)
     for row in rows:
         row["kind_label"] = "credit note" if row["kind"] == "credit_note" else "invoice"
         if row["kind"] == "credit_note":
@@ -86,7 +87,7 @@ def invoice_and_read(session: Any, order_id: int) -> dict[str, Any]:
     """Invoice what was shipped, post it, and read back its number and total for the message."""
     changes = finance.invoice_order(session, order_id)
     assert changes.id is not None
-    return queries.invoices(session, ids=[changes.id])[0]
+    return finance_queries.invoices(session, ids=[changes.id])[0]
 
 
 def overdue_in_red(record: dict[str, Any]) -> tuple[str | None, str | None, bool]:
@@ -208,7 +209,7 @@ class FinanceWindow(RoleWindow):
         super().__init__(context, parent)
         self.to_invoice = self.live_list(
             TO_INVOICE_COLUMNS,
-            queries.to_invoice_queue,
+            finance_queries.to_invoice_queue,
             lambda c: c.sales_orders,
             search="Search orders, customers (Ctrl+F)",
             sort=None,
@@ -321,7 +322,7 @@ class FinanceWindow(RoleWindow):
             self.load_ageing()
 
     def load_ageing(self) -> None:
-        self.run(queries.receivables_ageing, on_done=self._ageing_loaded)
+        self.run(finance_queries.receivables_ageing, on_done=self._ageing_loaded)
 
     def _ageing_loaded(self, rows: list[dict[str, Any]]) -> None:
         self.ageing_rows = rows
@@ -476,4 +477,4 @@ class FinanceWindow(RoleWindow):
         if changes.id is None:
             self.message.show_message(f"{record['number']} credited.")
             return
-        self.run(queries.invoices, ids=[changes.id], on_done=show)
+        self.run(finance_queries.invoices, ids=[changes.id], on_done=show)

@@ -38,10 +38,11 @@ from PySide6.QtWidgets import (
 from erp_desktop import format as fmt
 from erp_desktop.context import ClientContext
 from erp_desktop.widgets import MessageBar, confirm
-from server_db import queries
-from server_db.errors import ConcurrentChange, ValidationError
-from server_db.services import sales
-from server_db.services.sales import HeaderInput, LineInput
+from server_db.core.errors import ConcurrentChange, ValidationError
+from server_db.masterdata import queries as masterdata_queries
+from server_db.sales import queries as sales_queries
+from server_db.sales import services as sales
+from server_db.sales.services import HeaderInput, LineInput
 
 SKU, DESCRIPTION, QTY, PRICE, DISCOUNT, NET, ON_HAND, RESERVED, AVAILABLE, INCOMING, SHIP = range(11)
 HEADERS = [
@@ -320,10 +321,13 @@ class OrderEditor(QDialog):
 
     @staticmethod
     def _load(session: Any, order_id: int | None) -> dict[str, Any]:
-        data: dict[str, Any] = {"customers": queries.customers(session), "products": queries.products(session)}
+        data: dict[str, Any] = {
+            "customers": masterdata_queries.customers(session),
+            "products": masterdata_queries.products(session),
+        }
         if order_id is not None:
-            data["header"] = queries.order_header(session, order_id)
-            data["lines"] = queries.order_lines(session, order_id)
+            data["header"] = sales_queries.order_header(session, order_id)
+            data["lines"] = sales_queries.order_lines(session, order_id)
         return data
 
     def _loaded(self, data: dict[str, Any]) -> None:
@@ -474,7 +478,7 @@ class OrderEditor(QDialog):
         if not wanted:
             return
         self.context.operations.run(
-            queries.availability,
+            sales_queries.availability,
             wanted,
             on_done=lambda result: self._show_availability(rows, result),
             on_error=lambda exc: None,
@@ -573,7 +577,7 @@ class OrderEditor(QDialog):
             assert changes.id is not None
             if confirm_after:
                 sales.confirm_order(session, changes.id)
-            saved = queries.order_header(session, changes.id)
+            saved = sales_queries.order_header(session, changes.id)
             assert saved is not None
             return changes.id, saved["version"]
 

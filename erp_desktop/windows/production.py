@@ -32,13 +32,14 @@ from PySide6.QtWidgets import (
 )
 
 from erp_desktop import format as fmt
-from erp_desktop.models import Column
+from erp_desktop.table_models import Column
 from erp_desktop.widgets import confirm, form_dialog
 from erp_desktop.windows.base import RoleWindow
-from server_db import queries
-from server_db.changes import Changes
-from server_db.services import production
-from server_db.states import ProductionOrderState, can_become
+from server_db.core.changes import Changes
+from server_db.core.workflow import can_become
+from server_db.production import queries as production_queries
+from server_db.production import services as production
+from server_db.production.states import ProductionOrderState
 
 LOAD_DAYS = 14
 OPEN = "__open__"  # the state filter's "open orders" choice
@@ -63,7 +64,7 @@ ORDER_COLUMNS = [
 
 def production_rows(session: Any, *, ids: Any = None) -> list[dict[str, Any]]:
     """The list's rows: production orders with the product as it reads on screen."""
-    rows = queries.production_orders(session, ids=ids)
+    rows = production_queries.production_orders(session, ids=ids)
     for row in rows:
         row["product"] = f"{row['sku']} — {row['product_name']}"
     return rows
@@ -72,7 +73,7 @@ def production_rows(session: Any, *, ids: Any = None) -> list[dict[str, Any]]:
 def schedule_and_count(session: Any) -> dict[str, Any]:
     """Schedule, then say what the plan looks like (the figures of the message)."""
     production.schedule_production(session)
-    rows = queries.production_orders(session, states=["released", "in_progress"])
+    rows = production_queries.production_orders(session, states=["released", "in_progress"])
     return {"planned": len(rows), "late": [row["number"] for row in rows if row["late"]]}
 
 
@@ -401,7 +402,7 @@ class ProductionWindow(RoleWindow):
             self.load_chart()
 
     def load_chart(self) -> None:
-        self.run(queries.work_centre_load, days=LOAD_DAYS, on_done=self._chart_loaded)
+        self.run(production_queries.work_centre_load, days=LOAD_DAYS, on_done=self._chart_loaded)
 
     def _chart_loaded(self, rows: list[dict[str, Any]]) -> None:
         self._fill_work_centres(rows)

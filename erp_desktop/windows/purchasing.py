@@ -10,13 +10,14 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QMessageBox, QTabWidget, QVBoxLayout, QWidget
 
 from erp_desktop import format as fmt
-from erp_desktop.models import Column
+from erp_desktop.table_models import Column
 from erp_desktop.widgets import RecordTable
 from erp_desktop.windows.base import RoleWindow
-from server_db import queries
-from server_db.changes import Changes
-from server_db.services import purchasing
-from server_db.states import PurchaseOrderState, can_become
+from server_db.core.changes import Changes
+from server_db.core.workflow import can_become
+from server_db.purchasing import queries as purchasing_queries
+from server_db.purchasing import services as purchasing
+from server_db.purchasing.states import PurchaseOrderState
 
 REQUEST_COLUMNS = [
     Column("supplier", "Supplier", width=230),
@@ -70,15 +71,15 @@ def _with_supplier(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def open_requests(session: Any, *, ids: Sequence[int] | None = None) -> list[dict[str, Any]]:
     """Open requests by supplier, then needed-by date; one that was ordered comes back empty and leaves."""
-    return _with_supplier(queries.purchase_requests(session, ids=ids))
+    return _with_supplier(purchasing_queries.purchase_requests(session, ids=ids))
 
 
 def purchase_orders(session: Any, *, ids: Sequence[int] | None = None) -> list[dict[str, Any]]:
-    return _with_supplier(queries.purchase_orders(session, ids=ids))
+    return _with_supplier(purchasing_queries.purchase_orders(session, ids=ids))
 
 
 def order_lines(session: Any, po_id: int) -> list[dict[str, Any]]:
-    rows = queries.purchase_order_lines(session, po_id)
+    rows = purchasing_queries.purchase_order_lines(session, po_id)
     for row in rows:
         row["value"] = row["quantity"] * row["unit_cost"]
     return rows

@@ -9,15 +9,16 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QListWidget, QSplitter, QTabWidget, QVBoxLayout, QWidget
 
 from erp_desktop import format as fmt
-from erp_desktop.models import Column
+from erp_desktop.table_models import Column
 from erp_desktop.widgets import RecordTable, ask_reason, confirm
 from erp_desktop.windows.base import RoleWindow
 from erp_desktop.windows.order_editor import OrderEditor
 from erp_desktop.windows.timeline import timeline_line
-from server_db import queries
-from server_db.changes import Changes
-from server_db.services import sales
-from server_db.states import SalesOrderState, can_become
+from server_db.core.changes import Changes
+from server_db.core.workflow import can_become
+from server_db.sales import queries as sales_queries
+from server_db.sales import services as sales
+from server_db.sales.states import SalesOrderState
 
 ORDER_COLUMNS = [
     Column("number", "Order", width=115),
@@ -56,7 +57,7 @@ class SalesWindow(RoleWindow):
         super().__init__(context, parent)
         self.orders = self.live_list(
             ORDER_COLUMNS,
-            queries.sales_orders,
+            sales_queries.sales_orders,
             lambda c: c.sales_orders,
             extra_fields=("version",),
             states=list(SalesOrderState),
@@ -129,9 +130,9 @@ class SalesWindow(RoleWindow):
     @staticmethod
     def _detail(session: Any, order_id: int) -> dict[str, Any]:
         return {
-            "header": queries.order_header(session, order_id),
-            "lines": queries.order_lines(session, order_id),
-            "timeline": queries.order_timeline(session, order_id),
+            "header": sales_queries.order_header(session, order_id),
+            "lines": sales_queries.order_lines(session, order_id),
+            "timeline": sales_queries.order_timeline(session, order_id),
         }
 
     def _detail_loaded(self, detail: dict[str, Any]) -> None:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from server_db.changes import Event
-from server_db.states import DOCUMENT_LABELS, label
+from server_db.core.changes import Event
+from server_db.core.workflow import DOCUMENT_LABELS, label
 
 
 def describe_event(event: Event) -> str:

@@ -32,14 +32,18 @@ from PySide6.QtWidgets import (
 )
 
 from erp_desktop import format as fmt
-from erp_desktop.models import Column
+from erp_desktop.table_models import Column
 from erp_desktop.widgets import MessageBar, RecordTable
 from erp_desktop.windows.base import RoleWindow
-from server_db import queries
-from server_db.changes import Changes
-from server_db.errors import ValidationError
-from server_db.services import purchasing, warehouse
-from server_db.states import DeliveryNoteState
+from server_db.core.changes import Changes
+from server_db.core.errors import ValidationError
+from server_db.purchasing import queries as purchasing_queries
+from server_db.purchasing import services as purchasing
+from server_db.sales import queries as sales_queries
+from server_db.stock import queries as stock_queries
+from server_db.warehouse import queries as warehouse_queries
+from server_db.warehouse import services as warehouse
+from server_db.warehouse.states import DeliveryNoteState
 
 PICK_COLUMNS = [
     Column("number", "Order", width=125),
@@ -137,31 +141,34 @@ def decimals_for(unit: str | None, *quantities: Any) -> int:
 def receivable_orders(session: Any, *, ids: Sequence[int] | None = None) -> list[dict[str, Any]]:
     """Sent and partly received purchase orders; an order that leaves those states comes back empty and
     leaves the list."""
-    rows = queries.purchase_orders(session, ids=ids, states=["sent", "partially_received"])
+    rows = purchasing_queries.purchase_orders(session, ids=ids, states=["sent", "partially_received"])
     for row in rows:
         row["outstanding"] = (row["ordered"] or 0) - (row["received"] or 0)
     return rows
 
 
 def stock_rows(session: Any, *, ids: Sequence[int] | None = None) -> list[dict[str, Any]]:
-    return queries.stock_levels(session, product_ids=ids)
+    return stock_queries.stock_levels(session, product_ids=ids)
 
 
 def order_for_shipping(session: Any, order_id: int) -> dict[str, Any]:
-    return {"header": queries.order_header(session, order_id), "lines": queries.order_lines(session, order_id)}
+    return {
+        "header": sales_queries.order_header(session, order_id),
+        "lines": sales_queries.order_lines(session, order_id),
+    }
 
 
 def purchase_order_for_receiving(session: Any, po_id: int) -> dict[str, Any]:
     rows = receivable_orders(session, ids=[po_id])
-    return {"header": rows[0] if rows else None, "lines": queries.purchase_order_lines(session, po_id)}
+    return {"header": rows[0] if rows else None, "lines": purchasing_queries.purchase_order_lines(session, po_id)}
 
 
 def ship(session: Any, order_id: int, quantities: dict[int, Decimal]) -> dict[str, Any]:
     """Pick and ship, then read back what the person needs to hear: the note's number and the backorder."""
     changes = warehouse.ship_order(session, order_id, quantities=quantities)
     assert changes.id is not None
-    note = queries.delivery_notes(session, ids=[changes.id])[0]
-    backorder = sum((line["backorder"] for line in queries.order_lines(session, order_id)), Decimal(0))
+    note = warehouse_queries.delivery_notes(session, ids=[changes.id])[0]
+    backorder = sum((line["backorder"] for line in sales_queries.order_lines(session, order_id)), Decimal(0))
     return {
         "changes": changes,
         "note_id": changes.id,
@@ -173,8 +180,8 @@ def ship(session: Any, order_id: int, quantities: dict[int, Decimal]) -> dict[st
 
 def receive(session: Any, po_id: int, quantities: dict[int, Decimal]) -> dict[str, Any]:
     changes = purchasing.receive_purchase_order(session, po_id, quantities=quantities)
-    lines = queries.purchase_order_lines(session, po_id)
-    number = queries.purchase_orders(session, ids=[po_id])[0]["number"]
+    lines = purchasing_queries.purchase_order_lines(session, po_id)
+    number = purchasing_queries.purchase_orders(session, ids=[po_id])[0]["number"]
     ready = sorted(
         {
             e.document_no
@@ -431,7 +438,7 @@ class WarehouseWindow(RoleWindow):
         # (a) pick queue, the lines of the chosen order below
         self.picks = self.live_list(
             PICK_COLUMNS,
-            queries.pick_queue,
+            warehouse_queries.pick_queue,
             lambda c: c.sales_orders,
             search="Search orders, customers (Ctrl+F)",
             sort=(3, Qt.SortOrder.AscendingOrder),
@@ -493,7 +500,7 @@ class WarehouseWindow(RoleWindow):
         # (d) delivery notes
         self.notes = self.live_list(
             NOTE_COLUMNS,
-            queries.delivery_notes,
+            warehouse_queries.delivery_notes,
             lambda c: c.delivery_notes,
             states=list(DeliveryNoteState),
             search="Search delivery notes, orders (Ctrl+F)",

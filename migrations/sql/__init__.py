@@ -1,4 +1,5 @@
-"""SQL that migrations run, one folder per revision so that a revision never changes once released."""
+"""The SQL of the versioned revisions, one folder each: tables, constraints, data moves. Functions, views,
+triggers and grants are not here: they are replaceable objects beside their documents (server_db/core/schema.py)."""
 
 from pathlib import Path
 

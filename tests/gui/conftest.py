@@ -13,8 +13,10 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from erp_desktop.app import make_application
 from erp_desktop.context import ClientContext
-from server_db import security
-from server_db.db import Database
+from server_db.core.db import Database
+from server_db.people import queries as people_queries
+from server_db.people import services as people
+from server_db.people.identity import whoami
 from tests.factories import World
 
 PASSWORD = "gui-pass-1"
@@ -41,9 +43,9 @@ class Clients:
 
     def login(self, department: str) -> str:
         login = f"{self.prefix}_{department}"
-        if not self.world.db.run(lambda s: any(u["login"] == login for u in security.list_users(s))):
+        if not self.world.db.run(lambda s: any(u["login"] == login for u in people_queries.list_users(s))):
             self.world.db.run(
-                security.create_user,
+                people.create_user,
                 login=login,
                 department=department,
                 password=PASSWORD,
@@ -60,7 +62,7 @@ class Clients:
 
     def open(self, department: str) -> ClientContext:
         database = Database(self.url(department), pool_size=2)
-        identity = database.run(security.whoami)
+        identity = database.run(whoami)
         context = ClientContext.create(database, identity, server_label="test")
         self.contexts.append(context)
         return context

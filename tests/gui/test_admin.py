@@ -13,10 +13,13 @@ from sqlalchemy.engine import make_url
 
 from erp_desktop.windows.admin import AccountDialog, AdminWindow
 from erp_desktop.windows.audit import AuditDialog, describe, pretty_json
-from server_db import audit, security
-from server_db.db import Database
-from server_db.errors import PermissionDenied
-from server_db.services import sales
+from server_db.core.db import Database
+from server_db.core.errors import PermissionDenied
+from server_db.people import queries as people_queries
+from server_db.people import services as people
+from server_db.people.identity import current_login, whoami
+from server_db.sales import services as sales
+from server_db.supervisor import audit
 from tests.factories import World
 from tests.gui.conftest import Clients
 
@@ -118,7 +121,7 @@ def test_an_admin_adds_a_user_who_can_then_log_in(qtbot, clients: Clients, db_ur
 
     database = as_user(db_url, login, NEW_PASSWORD)
     try:
-        identity = database.run(security.whoami)
+        identity = database.run(whoami)
     finally:
         database.dispose()
     assert (identity.login, identity.department, identity.full_name) == (login, "warehouse", "李安娜 Anna Li")
@@ -143,12 +146,12 @@ def test_a_bad_password_is_explained_in_the_dialog_and_creates_nothing(
     assert dialog.isVisible() and dialog.ok_button.isEnabled()
     assert getattr(dialog, field).property("invalid") is True
     assert dialog.repeat.text() == ""  # typed again after a password refusal
-    assert login not in {u["login"] for u in world.db.run(security.list_users)}
+    assert login not in {u["login"] for u in world.db.run(people_queries.list_users)}
 
     fill(dialog, password="good-pass-1", repeat="good-pass-1")  # fixed in place: the same dialog saves
     qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
     wait_closed(qtbot, dialog)
-    assert login in {u["login"] for u in world.db.run(security.list_users)}
+    assert login in {u["login"] for u in world.db.run(people_queries.list_users)}
 
 
 def test_a_bad_login_is_marked_and_the_dialog_stays_open(qtbot, clients: Clients) -> None:
@@ -220,7 +223,7 @@ def test_moving_a_user_and_resetting_the_password(qtbot, clients: Clients, db_ur
     assert window.message.text == f"New password set for {person}."
     database = as_user(db_url, person, "changed-pass-1")
     try:
-        assert database.run(security.whoami).department == "finance"
+        assert database.run(whoami).department == "finance"
     finally:
         database.dispose()
 
@@ -242,7 +245,7 @@ def test_the_department_filter_and_search(qtbot, clients: Clients) -> None:
 def test_f5_reads_the_users_again(qtbot, clients: Clients, world: World) -> None:
     window = open_admin(qtbot, clients)
     login = unique_login("f")
-    world.db.run(security.create_user, login=login, department="production", password=NEW_PASSWORD)
+    world.db.run(people.create_user, login=login, department="production", password=NEW_PASSWORD)
     assert user_row(window, login) is None  # users send no events: nothing arrives by itself
     window.activateWindow()
     qtbot.waitUntil(window.isActiveWindow, timeout=3000)
@@ -296,7 +299,7 @@ def test_the_audit_tab_shows_recent_rows_and_filters_them(qtbot, clients: Client
         lambda: window.audit_view.texts() and all(" | Sales order | " in text for text in window.audit_view.texts()),
         timeout=10000,
     )
-    actor = world.db.run(security.current_login)
+    actor = world.db.run(current_login)
     qtbot.waitUntil(lambda: window.audit_actor.findData(actor) >= 0, timeout=10000)
     window.audit_actor.setCurrentIndex(window.audit_actor.findData(actor))
     qtbot.waitUntil(lambda: all(f" | {actor} | " in text for text in window.audit_view.texts()), timeout=10000)
@@ -400,7 +403,7 @@ def test_order_audit_includes_invoices_and_payments(world: World) -> None:
     order = world.confirmed_order([("BUY-A", 2)])
     world.ship_all(order)
     invoice = world.invoice(order)
-    from server_db.services import finance
+    from server_db.finance import services as finance
 
     world.db.run(finance.record_payment, invoice, amount="22.60")
     tables = {r["table_name"] for r in world.db.run(audit.order_audit, order)}

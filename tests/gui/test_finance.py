@@ -16,8 +16,10 @@ from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QPlainTextEdit
 from sqlalchemy import text
 
 from erp_desktop.windows.finance import FinanceWindow, PaymentDialog
-from server_db import queries
-from server_db.services import finance, masterdata, warehouse
+from server_db.finance import queries as finance_queries
+from server_db.finance import services as finance
+from server_db.masterdata import services as masterdata
+from server_db.warehouse import services as warehouse
 from tests.factories import World
 
 pytestmark = pytest.mark.gui
@@ -103,7 +105,7 @@ def test_a_shipped_order_is_invoiced_paid_in_two_parts_and_closes(world: World, 
     qtbot.waitUntil(lambda: "Printing is not available yet" in window.message.text, timeout=3000)
     assert world.state(order) == "invoiced"
     qtbot.waitUntil(lambda: window.to_invoice.table.source.record_by_id(order) is None, timeout=10000)
-    invoice_id = world.db.run(lambda s: queries.invoices(s, order_id=order))[0]["id"]
+    invoice_id = world.db.run(lambda s: finance_queries.invoices(s, order_id=order))[0]["id"]
     qtbot.waitUntil(lambda: invoice_row(window, invoice_id).get("number") == number, timeout=10000)
 
     # the receivables show what is open

@@ -18,9 +18,9 @@ from PySide6.QtWidgets import QPushButton, QWidget
 from erp_desktop import printing
 from erp_desktop.printing import BatchPrint, PrintPreviewDialog, open_print_preview, print_batch
 from erp_desktop.windows.finance import FinanceWindow
-from server_db import queries
-from server_db.documents import printing as documents
-from server_db.services import finance
+from server_db.finance import queries as finance_queries
+from server_db.finance import services as finance
+from server_db.pdf import jobs
 from tests.factories import World
 
 pytestmark = pytest.mark.gui
@@ -45,7 +45,7 @@ def posted_invoices(world: World, count: int, lines: list[tuple[str, int]] | Non
 
 
 def invoice_rows(world: World, ids: list[int]) -> dict[int, dict]:
-    return {row["id"]: row for row in world.db.run(lambda s: queries.invoices(s, ids=ids))}
+    return {row["id"]: row for row in world.db.run(lambda s: finance_queries.invoices(s, ids=ids))}
 
 
 def open_finance(clients, qtbot) -> FinanceWindow:
@@ -249,7 +249,7 @@ def test_batch_printing_of_every_unprinted_invoice_shows_progress_and_opens_the_
     world: World, clients, qtbot, tmp_path: Path
 ) -> None:
     printed_before, *ids = posted_invoices(world, 4)
-    world.db.run(documents.print_documents, [("invoice", printed_before)])
+    world.db.run(jobs.print_documents, [("invoice", printed_before)])
     numbers = {row["id"]: row["number"] for row in invoice_rows(world, ids).values()}
     window = open_finance(clients, qtbot)
     labels: list[str] = []
@@ -280,7 +280,7 @@ def test_cancelling_a_batch_half_way_records_no_print(
     numbers = [invoice_rows(world, ids)[i]["number"] for i in ids]
     # hold the worker at the third document until the person has pressed Cancel, so "half-way" is exact
     reached, go_on = threading.Event(), threading.Event()
-    real = documents.print_documents
+    real = jobs.print_documents
 
     def held(session, requests, *, progress):
         def gated(done: int, total: int, number: str) -> None:

@@ -15,9 +15,10 @@ from PySide6.QtWidgets import QApplication, QDialogButtonBox, QMessageBox, QSpin
 
 from erp_desktop import format as fmt
 from erp_desktop.windows.production import ProductionWindow
-from server_db import queries
-from server_db.services import masterdata, production
-from server_db.services import sales as sales_service
+from server_db.masterdata import services as masterdata
+from server_db.production import queries as production_queries
+from server_db.production import services as production
+from server_db.sales import services as sales_service
 from tests.factories import World
 
 pytestmark = pytest.mark.gui
@@ -131,7 +132,7 @@ def test_scheduling_marks_a_late_order_red_and_fills_the_load_chart(world: World
     # first come, first estimated: 20 h due in three days fits; 16 h due in two days behind it does not
     first = world.confirmed_order([("MADE-Y", 10)], days=3)
     urgent = world.confirmed_order([("MADE-Y", 8)], days=2)
-    mos = {r["order_number"]: r["id"] for r in world.db.run(queries.production_orders)}
+    mos = {r["order_number"]: r["id"] for r in world.db.run(production_queries.production_orders)}
     for mo_id in mos.values():
         world.db.run(production.release_production_order, mo_id)
     first_mo = mos[world.order_row(first)["number"]]
@@ -246,7 +247,7 @@ def test_screenshot(world: World, clients, qtbot) -> None:
         world.confirmed_order([("MADE-Y", 12)], customer="ACME", days=20),  # short of components: planned
     ]
     assert orders
-    mos = world.db.run(queries.production_orders)
+    mos = world.db.run(production_queries.production_orders)
     for mo in mos[:-1]:
         world.db.run(production.release_production_order, mo["id"])
     world.db.run(production.report_progress, mos[0]["id"], 40)

@@ -14,8 +14,9 @@ from sqlalchemy import text
 
 from erp_desktop import format as fmt
 from erp_desktop.windows.purchasing import PurchasingWindow
-from server_db import queries
-from server_db.services import masterdata, purchasing
+from server_db.masterdata import services as masterdata
+from server_db.purchasing import queries as purchasing_queries
+from server_db.purchasing import services as purchasing
 from tests.gui.test_warehouse import busy_morning, demo_clients_for, screenshot_path, settle
 
 pytestmark = [pytest.mark.gui, pytest.mark.db]
@@ -105,7 +106,7 @@ def test_creating_purchase_orders_from_the_selected_requests(world, window, qtbo
     qtbot.waitUntil(lambda: window.create_action.isEnabled())
     press(qtbot, window, Qt.Key.Key_O)
     qtbot.waitUntil(lambda: "as draft" in window.message.text, timeout=10000)
-    drafts = world.db.run(lambda s: queries.purchase_orders(s, states=["draft"]))
+    drafts = world.db.run(lambda s: purchasing_queries.purchase_orders(s, states=["draft"]))
     assert len(drafts) == 1 and drafts[0]["ordered"] == 5
     assert drafts[0]["number"] in window.message.text
     # the ordered request leaves the list, the other stays open
@@ -141,7 +142,7 @@ def test_creating_all_asks_first_and_says_how_many_orders(world, window, qtbot):
 def test_sending_a_draft(world, window, qtbot):
     world.confirmed_order([("BUY-A", 5)])
     world.db.run(purchasing.create_purchase_orders)
-    po = world.db.run(lambda s: queries.purchase_orders(s, states=["draft"]))[0]
+    po = world.db.run(lambda s: purchasing_queries.purchase_orders(s, states=["draft"]))[0]
     window.tabs.setCurrentIndex(window.orders_tab)
     qtbot.waitUntil(lambda: window.orders.table.source.row_of(po["id"]) is not None, timeout=10000)
     window.orders.table.select_id(po["id"])
@@ -150,7 +151,7 @@ def test_sending_a_draft(world, window, qtbot):
     assert window.cancel_action.isEnabled()
     press(qtbot, window, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: "sent" in window.message.text, timeout=10000)
-    assert world.db.run(lambda s: queries.purchase_orders(s, ids=[po["id"]]))[0]["state"] == "sent"
+    assert world.db.run(lambda s: purchasing_queries.purchase_orders(s, ids=[po["id"]]))[0]["state"] == "sent"
     qtbot.waitUntil(lambda: window.orders.table.current_record()["state"] == "sent", timeout=5000)
     assert not window.send_action.isEnabled()  # only drafts are sent
     assert window.cancel_action.isEnabled()  # a sent order can still be cancelled
@@ -159,7 +160,7 @@ def test_sending_a_draft(world, window, qtbot):
 def test_cancelling_asks_and_puts_the_requests_back(world, window, qtbot):
     world.confirmed_order([("BUY-A", 5)])
     world.db.run(purchasing.create_purchase_orders)
-    po = world.db.run(lambda s: queries.purchase_orders(s, states=["draft"]))[0]
+    po = world.db.run(lambda s: purchasing_queries.purchase_orders(s, states=["draft"]))[0]
     window.tabs.setCurrentIndex(window.orders_tab)
     qtbot.waitUntil(lambda: window.orders.table.source.row_of(po["id"]) is not None, timeout=10000)
     window.orders.table.select_id(po["id"])
@@ -167,18 +168,18 @@ def test_cancelling_asks_and_puts_the_requests_back(world, window, qtbot):
     window.cancel_action.trigger()
     assert window.question.defaultButton() is window.question.button(QMessageBox.StandardButton.No)
     answer(qtbot, window, QMessageBox.StandardButton.No)
-    assert world.db.run(lambda s: queries.purchase_orders(s, ids=[po["id"]]))[0]["state"] == "draft"
+    assert world.db.run(lambda s: purchasing_queries.purchase_orders(s, ids=[po["id"]]))[0]["state"] == "draft"
     window.cancel_action.trigger()
     answer(qtbot, window, QMessageBox.StandardButton.Yes)
     qtbot.waitUntil(lambda: "cancelled" in window.message.text, timeout=10000)
-    assert world.db.run(lambda s: queries.purchase_orders(s, ids=[po["id"]]))[0]["state"] == "cancelled"
+    assert world.db.run(lambda s: purchasing_queries.purchase_orders(s, ids=[po["id"]]))[0]["state"] == "cancelled"
     qtbot.waitUntil(lambda: window.requests.table.source.rowCount() == 1, timeout=5000)
 
 
 def test_overdue_purchase_orders_are_red(world, window, qtbot):
     world.confirmed_order([("BUY-A", 5)])
     world.db.run(purchasing.create_purchase_orders)
-    po = world.db.run(lambda s: queries.purchase_orders(s, states=["draft"]))[0]
+    po = world.db.run(lambda s: purchasing_queries.purchase_orders(s, states=["draft"]))[0]
     world.db.run(purchasing.send_purchase_order, po["id"])
     window.tabs.setCurrentIndex(window.orders_tab)
     qtbot.waitUntil(

@@ -112,7 +112,7 @@ def test_validation_is_shown_in_place_and_nothing_is_saved(world: World, clients
 
 
 def test_editing_an_order_someone_else_changed_warns_instead_of_overwriting(world: World, clients, qtbot) -> None:
-    from server_db.services import sales as sales_service
+    from server_db.sales import services as sales_service
 
     order = world.order([("BUY-A", 1)])
     sales = open_sales(clients, qtbot)

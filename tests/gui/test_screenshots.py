@@ -14,7 +14,7 @@ from erp_desktop.login import LoginDialog
 from erp_desktop.windows.board import BoardWindow
 from erp_desktop.windows.order_editor import QTY, SKU
 from erp_desktop.windows.sales import SalesWindow
-from server_db import demo
+from server_db.app import demo
 from tests.gui.conftest import Clients
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"

@@ -12,7 +12,7 @@ from erp_desktop.windows.finance import FinanceWindow
 from erp_desktop.windows.order_editor import QTY, SKU
 from erp_desktop.windows.sales import SalesWindow
 from erp_desktop.windows.warehouse import WarehouseWindow
-from server_db import queries
+from server_db.finance import queries as finance_queries
 from tests.factories import World
 
 
@@ -81,7 +81,7 @@ def test_one_order_from_entry_to_payment_across_four_windows(world: World, clien
 
     # ... and records the payment in full.
     finance.tabs.setCurrentIndex(1)
-    invoice = world.db.run(lambda s: queries.invoices(s, order_id=order))[0]
+    invoice = world.db.run(lambda s: finance_queries.invoices(s, order_id=order))[0]
     qtbot.waitUntil(lambda: finance.invoices.table.source.record_by_id(invoice["id"]) is not None, timeout=10000)
     assert finance.invoices.table.select_id(invoice["id"])
     click(qtbot, finance, finance.payment_action)

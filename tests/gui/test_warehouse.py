@@ -16,11 +16,14 @@ from PySide6.QtWidgets import QApplication, QDoubleSpinBox, QLineEdit
 from sqlalchemy import text
 
 from erp_desktop.windows.warehouse import WarehouseWindow
-from server_db import demo, queries
-from server_db.db import Database
-from server_db.services import purchasing, sales
-from server_db.services._db import current_date
-from server_db.services.sales import LineInput
+from server_db.app import demo
+from server_db.core.calls import current_date
+from server_db.core.db import Database
+from server_db.purchasing import queries as purchasing_queries
+from server_db.purchasing import services as purchasing
+from server_db.sales import services as sales
+from server_db.sales.services import LineInput
+from server_db.warehouse import queries as warehouse_queries
 
 pytestmark = [pytest.mark.gui, pytest.mark.db]
 
@@ -106,7 +109,7 @@ def test_partial_shipment_through_the_dialog_leaves_a_backorder(world, window, q
     assert (lines["BUY-B"]["shipped"], lines["BUY-B"]["backorder"]) == (3, 0)
     assert world.state(order) == "partially_shipped"
     assert world.level("BUY-A") == (6, 6)
-    notes = world.db.run(lambda s: queries.delivery_notes(s, order_id=order))
+    notes = world.db.run(lambda s: warehouse_queries.delivery_notes(s, order_id=order))
     assert printed == [notes[0]["id"]]
     # the note is listed, the order still waits in the queue for the rest
     qtbot.waitUntil(lambda: window.notes.table.source.row_of(notes[0]["id"]) is not None, timeout=5000)
@@ -134,7 +137,7 @@ def test_receiving_a_purchase_order_fills_stock_and_readies_the_waiting_order(wo
     order = world.confirmed_order([("BUY-A", 5)])  # nothing in stock: a purchase request
     assert world.state(order) == "confirmed"
     world.db.run(purchasing.create_purchase_orders)
-    po = world.db.run(lambda s: queries.purchase_orders(s, states=["draft"]))[0]
+    po = world.db.run(lambda s: purchasing_queries.purchase_orders(s, states=["draft"]))[0]
     # a draft is not the warehouse's business yet; once sent, it appears by itself
     assert window.receiving.table.source.rowCount() == 0
     world.db.run(purchasing.send_purchase_order, po["id"])
@@ -144,7 +147,7 @@ def test_receiving_a_purchase_order_fills_stock_and_readies_the_waiting_order(wo
     press(qtbot, window, "Ctrl+R")
     qtbot.waitUntil(lambda: dialog_open(window.receive_dialog), timeout=5000)
     dialog = window.receive_dialog
-    line = world.db.run(lambda s: queries.purchase_order_lines(s, po["id"]))[0]
+    line = world.db.run(lambda s: purchasing_queries.purchase_order_lines(s, po["id"]))[0]
     spin = dialog.findChild(QDoubleSpinBox, f"qty-{line['id']}")
     assert spin.value() == 5
     qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
@@ -160,7 +163,7 @@ def test_receiving_a_purchase_order_fills_stock_and_readies_the_waiting_order(wo
 def test_partial_receipt_keeps_the_order_in_receiving(world, window, qtbot):
     world.confirmed_order([("BUY-A", 8)])
     world.db.run(purchasing.create_purchase_orders)
-    po = world.db.run(lambda s: queries.purchase_orders(s, states=["draft"]))[0]
+    po = world.db.run(lambda s: purchasing_queries.purchase_orders(s, states=["draft"]))[0]
     world.db.run(purchasing.send_purchase_order, po["id"])
     window.tabs.setCurrentIndex(window.receiving_tab)
     choose_row(qtbot, window.receiving, po["id"])
@@ -371,7 +374,7 @@ def busy_morning(world: DemoWorld) -> None:
     world.confirmed("SZ-ROBOT", [("MTR-750W", 6), ("SEAL-KIT", 20)], 10)
 
     def requests(supplier: str) -> list[int]:
-        return [r["id"] for r in world.db.run(queries.purchase_requests) if r["supplier_code"] == supplier]
+        return [r["id"] for r in world.db.run(purchasing_queries.purchase_requests) if r["supplier_code"] == supplier]
 
     def order(supplier: str) -> int:
         return world.db.run(purchasing.create_purchase_orders, request_ids=requests(supplier)).id
@@ -380,7 +383,7 @@ def busy_morning(world: DemoWorld) -> None:
     order("NB-BEARING")  # stays a draft
     for po in (fasteners, steel):
         world.db.run(purchasing.send_purchase_order, po)
-    line = world.db.run(lambda s: queries.purchase_order_lines(s, fasteners))[0]
+    line = world.db.run(lambda s: purchasing_queries.purchase_order_lines(s, fasteners))[0]
     world.db.run(purchasing.receive_purchase_order, fasteners, quantities={line["id"]: 40})
     world.overdue(steel, 3)
     world.confirmed("ACME", [("MTR-750W", 1), ("SEAL-KIT", 6)], 16)

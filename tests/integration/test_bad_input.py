@@ -7,9 +7,14 @@ import datetime as dt
 import pytest
 from sqlalchemy import text
 
-from server_db.errors import DomainError
-from server_db.services import finance, masterdata, production, purchasing, sales, warehouse
-from server_db.services.sales import LineInput
+from server_db.core.errors import DomainError
+from server_db.finance import services as finance
+from server_db.masterdata import services as masterdata
+from server_db.production import services as production
+from server_db.purchasing import services as purchasing
+from server_db.sales import services as sales
+from server_db.sales.services import LineInput
+from server_db.warehouse import services as warehouse
 from tests.factories import World
 
 YESTERDAY = dt.date.today() - dt.timedelta(days=2)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from server_db.embedded import EmbeddedServer
+from server_db.app.embedded import EmbeddedServer
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -17,10 +17,10 @@ import psycopg2
 import pytest
 from sqlalchemy.engine import make_url
 
-from server_db import security
-from server_db.cli import EXIT_REFUSED, EXIT_USAGE
-from server_db.cli_admin import display_width
-from server_db.db import Database
+from server_db.app.cli import EXIT_REFUSED, EXIT_USAGE
+from server_db.app.cli_admin import display_width
+from server_db.core.db import Database
+from server_db.people import queries as people_queries
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -105,7 +105,7 @@ def connect(db_url: str, login: str, password: str) -> psycopg2.extensions.conne
 def users(db_url: str) -> dict[str, dict]:
     database = Database(db_url, pool_size=1)
     try:
-        return {u["login"]: u for u in database.run(security.list_users)}
+        return {u["login"]: u for u in database.run(people_queries.list_users)}
     finally:
         database.dispose()
 

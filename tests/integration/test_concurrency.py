@@ -11,11 +11,17 @@ from decimal import Decimal
 
 from sqlalchemy import text
 
-from server_db import queries
-from server_db.db import Database
-from server_db.errors import DomainError
-from server_db.services import finance, production, purchasing, sales, warehouse
-from server_db.services.sales import LineInput
+from server_db.core.db import Database
+from server_db.core.errors import DomainError
+from server_db.finance import queries as finance_queries
+from server_db.finance import services as finance
+from server_db.production import services as production
+from server_db.purchasing import services as purchasing
+from server_db.sales import services as sales
+from server_db.sales.services import LineInput
+from server_db.supervisor import board as board_queries
+from server_db.warehouse import queries as warehouse_queries
+from server_db.warehouse import services as warehouse
 from tests.factories import World
 
 
@@ -91,15 +97,15 @@ def random_client(url: str, seed: int, seconds: float, results) -> None:
                         db.run(production.release_production_order, mo)
                     db.run(production.complete_production_order, mo)
             elif action == "ship":
-                candidates = [r["id"] for r in db.run(queries.pick_queue)]
+                candidates = [r["id"] for r in db.run(warehouse_queries.pick_queue)]
                 if candidates:
                     db.run(warehouse.ship_order, rng.choice(candidates))
             elif action == "invoice":
-                candidates = [r["id"] for r in db.run(queries.to_invoice_queue)]
+                candidates = [r["id"] for r in db.run(finance_queries.to_invoice_queue)]
                 if candidates:
                     db.run(finance.invoice_order, rng.choice(candidates))
             elif action == "pay":
-                candidates = db.run(lambda s: queries.invoices(s, states=["posted", "partially_paid"]))
+                candidates = db.run(lambda s: finance_queries.invoices(s, states=["posted", "partially_paid"]))
                 if candidates:
                     invoice = rng.choice(candidates)
                     amount = (
@@ -148,5 +154,5 @@ def test_a_mixed_random_workload_keeps_every_invariant(world: World, db_url: str
             total[action] = total.get(action, 0) + n
     assert total.get("order", 0) > 20 and total.get("ship", 0) > 5, total
     assert world.invariants() == []
-    states = world.db.run(queries.orders_per_state)
+    states = world.db.run(board_queries.orders_per_state)
     assert sum(states.values()) >= total["order"]

@@ -16,15 +16,19 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
-from server_db import security
-from server_db.db import Database
-from server_db.documents import data as documents
-from server_db.documents import fonts, printing, render
-from server_db.documents.capital import to_chinese_capital
-from server_db.documents.printing import Cancelled, Unprinted
-from server_db.errors import InvalidTransition, NotFound, PermissionDenied, ValidationError
-from server_db.services import finance, masterdata, sales, warehouse
-from server_db.services.sales import LineInput
+from server_db.core.db import Database
+from server_db.core.errors import InvalidTransition, NotFound, PermissionDenied, ValidationError
+from server_db.finance import services as finance
+from server_db.masterdata import services as masterdata
+from server_db.pdf import data as documents
+from server_db.pdf import fonts, render
+from server_db.pdf import jobs
+from server_db.pdf.capital import to_chinese_capital
+from server_db.pdf.jobs import Cancelled, Unprinted
+from server_db.people import services as people
+from server_db.sales import services as sales
+from server_db.sales.services import LineInput
+from server_db.warehouse import services as warehouse
 from tests.factories import CUSTOMER_NAME, World
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -142,8 +146,8 @@ def long_invoice(world: World, lines: int = 120) -> Shipped:
     return Shipped(invoice.order_number, note_id, "", invoice_id, invoice.number)
 
 
-def print_one(world: World, kind: str, number: str) -> printing.PrintResult:
-    return world.db.run(printing.print_documents, [(kind, number)])
+def print_one(world: World, kind: str, number: str) -> jobs.PrintResult:
+    return world.db.run(jobs.print_documents, [(kind, number)])
 
 
 # -- data -------------------------------------------------------------------------------------------------
@@ -178,7 +182,7 @@ def test_unknown_numbers_and_drafts_are_refused_with_a_sentence(world: World, sh
     with pytest.raises(NotFound, match=r"^There is no delivery note DN-2026-00099\.$"):
         world.db.run(documents.delivery_note_data, "DN-2026-00099")
     with pytest.raises(NotFound, match="There is no invoice INV-2026-00099"):
-        world.db.run(printing.print_documents, [("invoice", shipped.invoice_number), ("invoice", "INV-2026-00099")])
+        world.db.run(jobs.print_documents, [("invoice", shipped.invoice_number), ("invoice", "INV-2026-00099")])
     assert world.count("invoices", "print_count > 0") == 0  # nothing of the batch was recorded
 
     world.stock("BUY-A", 1)
@@ -387,7 +391,7 @@ def test_unprinted_documents_print_as_one_batch_numbered_per_document(world: Wor
 
     progress: list[tuple[int, int, str]] = []
     result = world.db.run(
-        printing.print_documents,
+        jobs.print_documents,
         Unprinted("invoice"),
         progress=lambda done, total, number: progress.append((done, total, number)),
     )
@@ -399,7 +403,7 @@ def test_unprinted_documents_print_as_one_batch_numbered_per_document(world: Wor
         assert number in words and "Page 1 of 1" in words  # each invoice counts its own pages
     assert world.db.run(documents.unprinted_invoices) == []
     with pytest.raises(ValidationError, match="printed already"):
-        world.db.run(printing.print_documents, Unprinted("invoice"))
+        world.db.run(jobs.print_documents, Unprinted("invoice"))
 
 
 def test_cancelling_a_batch_records_no_print(world: World, shipped: Shipped) -> None:
@@ -412,7 +416,7 @@ def test_cancelling_a_batch_records_no_print(world: World, shipped: Shipped) -> 
 
     with pytest.raises(Cancelled):
         world.db.run(
-            printing.print_documents,
+            jobs.print_documents,
             [("delivery_note", shipped.note_number), ("invoice", shipped.invoice_number)],
             progress=cancel_at_second,
         )
@@ -438,17 +442,17 @@ def test_each_department_prints_its_own_documents_under_its_own_login(
 ) -> None:
     def login(department: str) -> Database:
         name = f"print_{department}_{uuid.uuid4().hex[:6]}"
-        world.db.run(security.create_user, login=name, department=department, password="s3cret-pass")
+        world.db.run(people.create_user, login=name, department=department, password="s3cret-pass")
         url = make_url(db_url)._replace(username=name, password="s3cret-pass")
         return Database(url.render_as_string(hide_password=False))
 
     warehouse_clerk, finance_clerk = login("warehouse"), login("finance")
     try:
-        note = warehouse_clerk.run(printing.print_documents, [("delivery_note", shipped.note_number)])
+        note = warehouse_clerk.run(jobs.print_documents, [("delivery_note", shipped.note_number)])
         assert note.printed[0].print_count == 1
         with pytest.raises(PermissionDenied, match="Finance prints invoices"):
-            warehouse_clerk.run(printing.print_documents, [("invoice", shipped.invoice_number)])
-        invoice = finance_clerk.run(printing.print_documents, [("invoice", shipped.invoice_number)])
+            warehouse_clerk.run(jobs.print_documents, [("invoice", shipped.invoice_number)])
+        invoice = finance_clerk.run(jobs.print_documents, [("invoice", shipped.invoice_number)])
         assert invoice.printed[0].print_count == 1 and not invoice.printed[0].copy
     finally:
         warehouse_clerk.dispose()

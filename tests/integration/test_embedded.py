@@ -10,8 +10,8 @@ from pathlib import Path
 import psycopg2
 import pytest
 
-from server_db.embedded import SERVICE_USER, EmbeddedServer, _running_as_root
-from server_db.events import psycopg2_dsn
+from server_db.app.embedded import SERVICE_USER, EmbeddedServer, _running_as_root
+from server_db.core.events import psycopg2_dsn
 
 
 @pytest.fixture

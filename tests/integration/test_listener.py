@@ -11,7 +11,7 @@ import time
 import psycopg2
 import pytest
 
-from server_db.events import EventListener, ListenerDisconnected, psycopg2_dsn
+from server_db.core.events import EventListener, ListenerDisconnected, psycopg2_dsn
 
 WRITERS = 4
 EVENTS_PER_WRITER = 250
@@ -115,7 +115,7 @@ def test_reconnect_catches_up_without_duplicates(db_url: str) -> None:
 
 
 def test_business_operations_reach_the_listener(world, db_url: str) -> None:
-    from server_db.services import sales
+    from server_db.sales import services as sales
 
     listener = EventListener(db_url)
     listener.connect()

@@ -13,7 +13,7 @@ from pathlib import Path
 import psycopg2
 import pytest
 
-from server_db.embedded import EmbeddedServer
+from server_db.app.embedded import EmbeddedServer
 
 ROOT = Path(__file__).resolve().parents[2]
 SYSTEM_BIN = Path("/usr/lib/postgresql")

@@ -6,9 +6,9 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
-from server_db import errors
-from server_db.db import Database
-from server_db.services import finance
+from server_db.core import errors
+from server_db.core.db import Database
+from server_db.finance import services as finance
 from tests.factories import World
 
 

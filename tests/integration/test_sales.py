@@ -6,10 +6,11 @@ import datetime as dt
 
 import pytest
 
-from server_db import queries
-from server_db.errors import ConcurrentChange, CreditLimitExceeded, InvalidTransition, ValidationError
-from server_db.services import sales
-from server_db.services.sales import HeaderInput, LineInput
+from server_db.core.errors import ConcurrentChange, CreditLimitExceeded, InvalidTransition, ValidationError
+from server_db.sales import queries as sales_queries
+from server_db.sales import services as sales
+from server_db.sales.services import HeaderInput, LineInput
+from server_db.supervisor import board as board_queries
 from tests.factories import World
 
 
@@ -63,7 +64,7 @@ def test_a_date_that_cannot_be_met_makes_the_order_late_at_once(world: World) ->
     order = world.confirmed_order([("MADE-Y", 20)], days=1)  # 40 hours of work at 8 a day
     row = world.order_row(order)
     assert row["late"] and row["estimated_ship_date"] > row["promised_date"]
-    assert world.db.run(queries.kpis)["late_orders"] == 1
+    assert world.db.run(board_queries.kpis)["late_orders"] == 1
     on_time = world.confirmed_order([("MADE-Y", 1)], days=30)
     assert not world.order_row(on_time)["late"]
 
@@ -71,7 +72,7 @@ def test_a_date_that_cannot_be_met_makes_the_order_late_at_once(world: World) ->
 def test_availability_for_order_entry(world: World) -> None:
     world.stock("BUY-A", 5)
     rows = world.db.run(
-        lambda s: queries.availability(
+        lambda s: sales_queries.availability(
             s, [(world.products["BUY-A"], 3), (world.products["BUY-A"], 4), (world.products["BUY-B"], 1)]
         )
     )

@@ -11,10 +11,10 @@ from alembic.migration import MigrationContext
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
-from server_db import migrate
-from server_db.db import Database
-from server_db.models import Base
-from server_db.states import STATES, TRANSITIONS
+from server_db.app import migrate
+from server_db.core.db import Database
+from server_db.core.models import load_all
+from server_db.core.workflow import STATES, TRANSITIONS
 from tests.factories import World
 
 TABLES = {
@@ -45,7 +45,7 @@ def test_models_and_migrations_agree(db: Database) -> None:
                 "compare_server_default": True,
             },
         )
-        differences = compare_metadata(context, Base.metadata)
+        differences = compare_metadata(context, load_all().metadata)
     assert differences == []
 
 

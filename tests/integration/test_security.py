@@ -12,10 +12,13 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
-from server_db import security
-from server_db.db import Database
-from server_db.errors import PermissionDenied
-from server_db.services import finance, purchasing, sales
+from server_db.core.db import Database
+from server_db.core.departments import DEPARTMENTS
+from server_db.core.errors import PermissionDenied
+from server_db.finance import services as finance
+from server_db.people import services as people
+from server_db.purchasing import services as purchasing
+from server_db.sales import services as sales
 from tests.factories import World
 
 PASSWORD = "s3cret-pass"
@@ -53,15 +56,15 @@ class Clerk:
 @pytest.fixture
 def clerks(world: World, db_url: str) -> dict[str, Clerk]:
     prefix = f"t{uuid.uuid4().hex[:6]}"
-    for department in security.DEPARTMENTS:
+    for department in DEPARTMENTS:
         world.db.run(
-            security.create_user,
+            people.create_user,
             login=f"{prefix}_{department}",
             department=department,
             password=PASSWORD,
             full_name=f"Test {department}",
         )
-    result = {d: Clerk(db_url, f"{prefix}_{d}") for d in security.DEPARTMENTS}
+    result = {d: Clerk(db_url, f"{prefix}_{d}") for d in DEPARTMENTS}
     yield result
     for clerk in result.values():
         clerk.conn.close()
@@ -168,7 +171,7 @@ def test_forbidden_writes_fail_and_change_nothing(world: World, clerks: dict, st
     assert world.invariants() == []
 
 
-@pytest.mark.parametrize("department", security.DEPARTMENTS)
+@pytest.mark.parametrize("department", DEPARTMENTS)
 def test_nobody_reads_passwords_changes_their_role_or_touches_the_audit(
     world: World, clerks: dict, department: str
 ) -> None:
@@ -227,13 +230,13 @@ def test_prints_are_recorded_only_by_their_department(world: World, clerks: dict
 def test_a_disabled_user_is_refused_at_once_even_in_open_sessions(world: World, clerks: dict, db_url: str) -> None:
     victim = clerks["sales"]
     assert victim.sql("SELECT 1") == [(1,)]
-    ended = world.db.run(security.disable_user, victim.login)
+    ended = world.db.run(people.disable_user, victim.login)
     assert ended >= 1
     with pytest.raises(psycopg2.Error):
         victim.sql("SELECT 1")
     with pytest.raises(psycopg2.OperationalError, match="not permitted to log in"):
         Clerk(db_url, victim.login)
-    world.db.run(security.enable_user, victim.login)
+    world.db.run(people.enable_user, victim.login)
     Clerk(db_url, victim.login).conn.close()
 
 
@@ -272,8 +275,9 @@ INJECTIONS = [
 
 
 def test_sql_in_text_fields_is_stored_as_text(world: World) -> None:
-    from server_db import queries
-    from server_db.services import masterdata, warehouse
+    from server_db.masterdata import services as masterdata
+    from server_db.sales import queries as sales_queries
+    from server_db.warehouse import services as warehouse
 
     for n, attack in enumerate(INJECTIONS):
         customer = world.db.run(
@@ -290,10 +294,10 @@ def test_sql_in_text_fields_is_stored_as_text(world: World) -> None:
         world.db.run(warehouse.adjust_stock, "BUY-A", quantity=1, reason=attack)
         world.db.run(sales.confirm_order, order)
         world.db.run(sales.cancel_order, order, reason=attack)
-        row = world.db.run(lambda s, o=order: queries.sales_orders(s, ids=[o]))[0]
+        row = world.db.run(lambda s, o=order: sales_queries.sales_orders(s, ids=[o]))[0]
         assert row["customer_name"] == attack
         assert world.lines(order)["BUY-A"]["description"] == attack
-        found = world.db.run(lambda s, a=attack: queries.sales_orders(s, search=a))
+        found = world.db.run(lambda s, a=attack: sales_queries.sales_orders(s, search=a))
         assert [r["id"] for r in found] == [order]
     assert world.count("customers") == 2 + len(INJECTIONS)
     assert world.count("products") == 4

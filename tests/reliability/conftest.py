@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import text
 
-from server_db.errors import DomainError
+from server_db.core.errors import DomainError
 from tests.factories import World
 from tests.gui.conftest import (  # noqa: F401 - fixtures used by the GUI reliability tests
     Clients,

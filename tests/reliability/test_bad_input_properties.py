@@ -16,9 +16,14 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import text
 
-from server_db.errors import DomainError
-from server_db.services import finance, masterdata, production, purchasing, sales, warehouse
-from server_db.services.sales import HeaderInput, LineInput
+from server_db.core.errors import DomainError
+from server_db.finance import services as finance
+from server_db.masterdata import services as masterdata
+from server_db.production import services as production
+from server_db.purchasing import services as purchasing
+from server_db.sales import services as sales
+from server_db.sales.services import HeaderInput, LineInput
+from server_db.warehouse import services as warehouse
 from tests.factories import World
 from tests.reliability.conftest import assert_clear_refusal, fingerprint
 

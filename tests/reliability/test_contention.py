@@ -21,13 +21,21 @@ from typing import Any
 import psycopg2
 from sqlalchemy import text
 
-from server_db import queries
-from server_db.db import Database
-from server_db.errors import Busy, DomainError
-from server_db.events import EventListener, ListenerDisconnected, psycopg2_dsn
-from server_db.services import finance, masterdata, production, purchasing, sales, warehouse
-from server_db.services.sales import LineInput
-from server_db.states import NEW, STATES, TRANSITIONS
+from server_db.core.db import Database
+from server_db.core.errors import Busy, DomainError
+from server_db.core.events import EventListener, ListenerDisconnected, psycopg2_dsn
+from server_db.core.workflow import NEW, STATES, TRANSITIONS
+from server_db.finance import queries as finance_queries
+from server_db.finance import services as finance
+from server_db.masterdata import services as masterdata
+from server_db.production import services as production
+from server_db.purchasing import queries as purchasing_queries
+from server_db.purchasing import services as purchasing
+from server_db.sales import queries as sales_queries
+from server_db.sales import services as sales
+from server_db.sales.services import LineInput
+from server_db.warehouse import queries as warehouse_queries
+from server_db.warehouse import services as warehouse
 from tests.factories import World
 
 CLIENTS = 20
@@ -156,8 +164,8 @@ class RetryCounter(logging.Handler):
 def client(url: str, seed: int, skus: list[str], seconds: float, barrier: Any, results: Any) -> None:
     rng = random.Random(seed)
     retry_log = RetryCounter()
-    logging.getLogger("server_db.db").addHandler(retry_log)
-    logging.getLogger("server_db.db").setLevel(logging.INFO)
+    logging.getLogger("server_db.core.db").addHandler(retry_log)
+    logging.getLogger("server_db.core.db").setLevel(logging.INFO)
     db = Database(url, pool_size=1)
     done: Counter[str] = Counter()
     refused: Counter[str] = Counter()
@@ -196,7 +204,7 @@ def client(url: str, seed: int, skus: list[str], seconds: float, barrier: Any, r
                 return False
             quantities = None
             if rng.random() < 0.3:  # a partial delivery
-                lines = db.run(queries.purchase_order_lines, po)
+                lines = db.run(purchasing_queries.purchase_order_lines, po)
                 quantities = {
                     line["id"]: max(1, int(line["outstanding"]) // 2) for line in lines if line["outstanding"] > 0
                 }
@@ -214,25 +222,25 @@ def client(url: str, seed: int, skus: list[str], seconds: float, barrier: Any, r
             db.run(production.complete_production_order, mo)
             return True
         if action == "ship":
-            queue = db.run(queries.pick_queue)
+            queue = db.run(warehouse_queries.pick_queue)
             if not queue:
                 return False
             order = rng.choice(queue)["id"]
             quantities = None
             if rng.random() < 0.25:  # ship part of one line only
-                lines = [line for line in db.run(queries.order_lines, order) if line["reserved"] > 0]
+                lines = [line for line in db.run(sales_queries.order_lines, order) if line["reserved"] > 0]
                 if lines:
                     quantities = {lines[0]["line_id"]: 1}
             db.run(warehouse.ship_order, order, quantities=quantities)
             return True
         if action == "invoice":
-            queue = db.run(queries.to_invoice_queue)
+            queue = db.run(finance_queries.to_invoice_queue)
             if not queue:
                 return False
             db.run(finance.invoice_order, rng.choice(queue)["id"])
             return True
         if action == "pay":
-            open_invoices = db.run(lambda s: queries.invoices(s, states=["posted", "partially_paid"]))
+            open_invoices = db.run(lambda s: finance_queries.invoices(s, states=["posted", "partially_paid"]))
             if not open_invoices:
                 return False
             invoice = rng.choice(open_invoices)

@@ -14,10 +14,11 @@ import psycopg2
 import pytest
 from sqlalchemy import text
 
-from server_db.db import Database, set_session_timeouts
-from server_db.errors import Busy
-from server_db.events import psycopg2_dsn
-from server_db.services import masterdata, sales
+from server_db.core.db import Database, set_session_timeouts
+from server_db.core.errors import Busy
+from server_db.core.events import psycopg2_dsn
+from server_db.masterdata import services as masterdata
+from server_db.sales import services as sales
 from tests.factories import World
 
 

@@ -19,8 +19,8 @@ from erp_desktop.live import CONNECTED, RECONNECTING
 from erp_desktop.windows.board import BoardWindow
 from erp_desktop.windows.sales import SalesWindow
 from erp_desktop.windows.warehouse import WarehouseWindow
-from server_db.changes import Changes
-from server_db.events import psycopg2_dsn
+from server_db.core.changes import Changes
+from server_db.core.events import psycopg2_dsn
 from tests.factories import World
 
 pytestmark = pytest.mark.gui

@@ -7,9 +7,18 @@ from decimal import Decimal
 
 import pytest
 
-from server_db import queries
-from server_db.errors import InsufficientStock, ValidationError
-from server_db.services import finance, production, purchasing, sales, warehouse
+from server_db.core.errors import InsufficientStock, ValidationError
+from server_db.finance import queries as finance_queries
+from server_db.finance import services as finance
+from server_db.production import queries as production_queries
+from server_db.production import services as production
+from server_db.purchasing import queries as purchasing_queries
+from server_db.purchasing import services as purchasing
+from server_db.sales import queries as sales_queries
+from server_db.sales import services as sales
+from server_db.supervisor import board as board_queries
+from server_db.warehouse import queries as warehouse_queries
+from server_db.warehouse import services as warehouse
 from tests.factories import World
 
 
@@ -24,8 +33,8 @@ def test_bought_item_short_in_stock_goes_from_entry_to_payment(world: World) -> 
     # Sales enters the order; nobody else has anything to do yet.
     order = world.order([("BUY-A", 10)])
     assert world.state(order) == "draft"
-    assert not in_queue(db.run(queries.pick_queue), order)
-    assert db.run(queries.purchase_requests) == []
+    assert not in_queue(db.run(warehouse_queries.pick_queue), order)
+    assert db.run(purchasing_queries.purchase_requests) == []
 
     # Sales confirms: six are reserved, four are requested from the supplier.
     db.run(sales.confirm_order, order)
@@ -33,46 +42,46 @@ def test_bought_item_short_in_stock_goes_from_entry_to_payment(world: World) -> 
     line = world.lines(order)["BUY-A"]
     assert (line["ordered"], line["reserved"], line["to_purchase"]) == (10, 6, 4)
     assert world.level("BUY-A") == (6, 6)
-    requests = db.run(queries.purchase_requests)
+    requests = db.run(purchasing_queries.purchase_requests)
     assert [(r["sku"], r["quantity"], r["supplier_code"], r["sales_order_id"]) for r in requests] == [
         ("BUY-A", 4, "SUP", order)
     ]
-    assert in_queue(db.run(queries.pick_queue), order)  # the warehouse could ship the six already
-    assert db.run(lambda s: queries.board_rows(s, ids=[order]))[0]["state"] == "in_fulfilment"
+    assert in_queue(db.run(warehouse_queries.pick_queue), order)  # the warehouse could ship the six already
+    assert db.run(lambda s: board_queries.board_rows(s, ids=[order]))[0]["state"] == "in_fulfilment"
 
     # Purchasing orders the four, the goods arrive and are reserved for the order.
     po = db.run(purchasing.create_purchase_orders).id
-    assert db.run(queries.purchase_requests) == []  # nothing left open
+    assert db.run(purchasing_queries.purchase_requests) == []  # nothing left open
     db.run(purchasing.send_purchase_order, po)
-    assert db.run(lambda s: queries.purchase_orders(s, ids=[po]))[0]["state"] == "sent"
+    assert db.run(lambda s: purchasing_queries.purchase_orders(s, ids=[po]))[0]["state"] == "sent"
     db.run(purchasing.receive_purchase_order, po)
     assert world.state(order) == "ready"
     assert world.lines(order)["BUY-A"]["reserved"] == 10
-    assert db.run(lambda s: queries.purchase_requests(s, states=["received"]))[0]["sales_order_id"] == order
+    assert db.run(lambda s: purchasing_queries.purchase_requests(s, states=["received"]))[0]["sales_order_id"] == order
 
     # The warehouse ships everything; finance sees it to invoice.
     note = world.ship_all(order)
     assert world.state(order) == "shipped"
     assert world.level("BUY-A") == (0, 0)
-    assert db.run(lambda s: queries.delivery_notes(s, ids=[note]))[0]["state"] == "shipped"
-    assert not in_queue(db.run(queries.pick_queue), order)
-    assert in_queue(db.run(queries.to_invoice_queue), order)
+    assert db.run(lambda s: warehouse_queries.delivery_notes(s, ids=[note]))[0]["state"] == "shipped"
+    assert not in_queue(db.run(warehouse_queries.pick_queue), order)
+    assert in_queue(db.run(finance_queries.to_invoice_queue), order)
 
     # Finance invoices and is paid; the order closes and leaves the board.
     invoice = world.invoice(order)
-    row = db.run(lambda s: queries.invoices(s, ids=[invoice]))[0]
+    row = db.run(lambda s: finance_queries.invoices(s, ids=[invoice]))[0]
     assert row["number"].startswith(f"INV-{world.today.year}-")
     assert row["gross_total"] == Decimal("113.00")  # 10 x 10.00 + 13 % tax
     assert world.state(order) == "invoiced"
-    assert not in_queue(db.run(queries.to_invoice_queue), order)
-    assert db.run(queries.receivables_ageing)[0]["total"] == Decimal("113.00")
+    assert not in_queue(db.run(finance_queries.to_invoice_queue), order)
+    assert db.run(finance_queries.receivables_ageing)[0]["total"] == Decimal("113.00")
     db.run(finance.record_payment, invoice, amount="113.00")
     assert world.state(order) == "closed"
-    assert not in_queue(db.run(queries.board_rows), order)
-    assert db.run(queries.receivables_ageing) == []
+    assert not in_queue(db.run(board_queries.board_rows), order)
+    assert db.run(finance_queries.receivables_ageing) == []
     steps = [
         e.new_state
-        for e in db.run(queries.order_timeline, order)
+        for e in db.run(sales_queries.order_timeline, order)
         if e.document_type == "sales_order" and e.state_changed
     ]
     assert steps == ["confirmed", "in_fulfilment", "ready", "shipped", "invoiced", "paid", "closed"]
@@ -89,10 +98,10 @@ def test_made_item_with_short_component_is_purchased_produced_and_shipped(world:
     line = world.lines(order)["MADE-Y"]
     assert (line["reserved"], line["to_produce"], line["to_purchase"]) == (0, 5, 0)
 
-    mo = db.run(lambda s: queries.production_orders(s))[0]
+    mo = db.run(lambda s: production_queries.production_orders(s))[0]
     assert (mo["state"], mo["quantity"], mo["order_number"]) == ("planned", 5, world.order_row(order)["number"])
     assert mo["components_missing"] == "7 pcs of COMP-X"
-    requests = db.run(queries.purchase_requests)
+    requests = db.run(purchasing_queries.purchase_requests)
     assert [(r["sku"], r["quantity"]) for r in requests] == [("COMP-X", 7)]
     assert world.level("COMP-X") == (3, 3)  # what there is, is held for the production order
 
@@ -104,16 +113,16 @@ def test_made_item_with_short_component_is_purchased_produced_and_shipped(world:
 
     # Purchasing brings the components; they go to the production order.
     world.purchase_and_receive_all()
-    assert db.run(lambda s: queries.production_orders(s, ids=[mo["id"]]))[0]["components_missing"] is None
+    assert db.run(lambda s: production_queries.production_orders(s, ids=[mo["id"]]))[0]["components_missing"] is None
     db.run(production.schedule_production)
-    scheduled = db.run(lambda s: queries.production_orders(s, ids=[mo["id"]]))[0]
+    scheduled = db.run(lambda s: production_queries.production_orders(s, ids=[mo["id"]]))[0]
     assert scheduled["planned_start"] == world.today
     assert scheduled["planned_end"] == world.today + dt.timedelta(days=1)  # 10 h at 8 h/day
-    load = db.run(lambda s: queries.work_centre_load(s, days=2))
+    load = db.run(lambda s: production_queries.work_centre_load(s, days=2))
     assert [row["load"] for row in load] == [Decimal("8.00"), Decimal("2.00")]
 
     db.run(production.report_progress, mo["id"], 50)
-    assert db.run(lambda s: queries.production_orders(s, ids=[mo["id"]]))[0]["state"] == "in_progress"
+    assert db.run(lambda s: production_queries.production_orders(s, ids=[mo["id"]]))[0]["state"] == "in_progress"
     db.run(production.complete_production_order, mo["id"])
     assert world.level("COMP-X") == (0, 0)  # consumed
     assert world.level("MADE-Y") == (5, 5)  # made and held for the order
@@ -141,17 +150,17 @@ def test_partial_shipment_leaves_a_backorder_that_ships_when_goods_arrive(world:
 
     # finance can invoice what has left already
     first = world.invoice(order)
-    assert db.run(lambda s: queries.invoices(s, ids=[first]))[0]["net_total"] == Decimal("40.00")
+    assert db.run(lambda s: finance_queries.invoices(s, ids=[first]))[0]["net_total"] == Decimal("40.00")
     assert world.state(order) == "partially_shipped"
 
     world.purchase_and_receive_all()
-    assert in_queue(db.run(queries.pick_queue), order)
+    assert in_queue(db.run(warehouse_queries.pick_queue), order)
     world.ship_all(order)
     assert world.state(order) == "shipped"
     second = world.invoice(order)
     assert world.state(order) == "invoiced"
     for invoice in (first, second):
-        total = db.run(lambda s, i=invoice: queries.invoices(s, ids=[i]))[0]["gross_total"]
+        total = db.run(lambda s, i=invoice: finance_queries.invoices(s, ids=[i]))[0]["gross_total"]
         db.run(finance.record_payment, invoice, amount=total)
     assert world.state(order) == "closed"
     assert world.count("delivery_notes", "state = 'shipped'") == 2
@@ -166,19 +175,19 @@ def test_partial_payments_age_and_settle_the_invoice(world: World) -> None:
     invoice = world.invoice(order)
 
     db.run(finance.record_payment, invoice, amount="50")
-    row = db.run(lambda s: queries.invoices(s, ids=[invoice]))[0]
+    row = db.run(lambda s: finance_queries.invoices(s, ids=[invoice]))[0]
     assert (row["state"], row["amount_paid"], row["open_amount"]) == ("partially_paid", 50, Decimal("63.00"))
     assert world.state(order) == "invoiced"
-    ageing = db.run(queries.receivables_ageing)
+    ageing = db.run(finance_queries.receivables_ageing)
     assert (ageing[0]["code"], ageing[0]["current"], ageing[0]["total"]) == ("CN", Decimal("63.00"), Decimal("63.00"))
     # forty days later the balance has moved to the 1-30 bucket (terms are 30 days)
-    later = db.run(lambda s: queries.receivables_ageing(s, today=world.today + dt.timedelta(40)))
+    later = db.run(lambda s: finance_queries.receivables_ageing(s, today=world.today + dt.timedelta(40)))
     assert later[0]["days_1_30"] == Decimal("63.00")
 
     with pytest.raises(ValidationError, match="more than the 63.00 still open"):
         db.run(finance.record_payment, invoice, amount="63.01")
     db.run(finance.record_payment, invoice, amount="63.00", method="cash", reference="收据 0001")
-    assert db.run(lambda s: queries.invoices(s, ids=[invoice]))[0]["state"] == "paid"
+    assert db.run(lambda s: finance_queries.invoices(s, ids=[invoice]))[0]["state"] == "paid"
     assert world.state(order) == "closed"
     assert world.invariants() == []
 
@@ -220,6 +229,6 @@ def test_a_cancelled_purchase_order_does_not_reopen_requests_of_a_cancelled_orde
     db.run(purchasing.cancel_purchase_order, po)
 
     # only the order still waiting needs the goods bought again
-    assert [(r["sales_order_id"], r["quantity"]) for r in db.run(queries.purchase_requests)] == [(kept, 3)]
+    assert [(r["sales_order_id"], r["quantity"]) for r in db.run(purchasing_queries.purchase_requests)] == [(kept, 3)]
     assert world.count("purchase_requests", "state = 'cancelled'") == 1
     assert world.invariants() == []

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from server_db.documents.capital import to_chinese_capital
+from server_db.pdf.capital import to_chinese_capital
 
 
 @pytest.mark.parametrize(

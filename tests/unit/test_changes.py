@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from server_db.changes import Changes, Event
+from server_db.core.changes import Changes, Event
 
 
 def event(id: int, document_type: str, document_id: int, order: int | None) -> Event:

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from server_db import config
-from server_db.errors import DatabaseUnavailable
+from server_db.app import config
+from server_db.core.errors import DatabaseUnavailable
 
 
 @pytest.fixture(autouse=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from erp_desktop.inbox import inbox_message
-from server_db.changes import Event
+from server_db.core.changes import Event
 
 
 def event(

@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def test_server_db_imports_without_qt() -> None:
     modules = [m.name for m in pkgutil.walk_packages(server_db.__path__, "server_db.")]
-    assert "server_db.services.sales" in modules
+    assert "server_db.sales.services" in modules
     script = (
         "import sys\n"
         "class Block:\n"

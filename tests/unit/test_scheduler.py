@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal as D
 
-from server_db.services.production import OrderToSchedule, plan_schedule
+from server_db.production.services import OrderToSchedule, plan_schedule
 
 TODAY = dt.date(2026, 11, 25)
 

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from server_db.errors import InvalidTransition
-from server_db.states import STATES, TRANSITIONS, check_transition, initial_states
+from server_db.core.errors import InvalidTransition
+from server_db.core.workflow import STATES, TRANSITIONS, check_transition, initial_states
 
 
 def test_every_transition_names_known_states() -> None:

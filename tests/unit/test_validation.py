@@ -5,8 +5,8 @@ from decimal import Decimal
 
 import pytest
 
-from server_db import validation
-from server_db.errors import ValidationError
+from server_db.core import validation
+from server_db.core.errors import ValidationError
 
 
 @pytest.mark.parametrize("code", ["911101056000012342", "91310115MA1K4A1G50", "91440300MA5DC6QX1K"])

@@ -1,30 +1,10 @@
 -- Tables, keys and constraints of the order-collaboration schema.
--- Constraint names follow the metadata naming convention of server_db.models
+-- Constraint names follow the metadata naming convention of server_db.core.models
 -- (pk_, fk_, uq_, ck_, ix_) so that the client can turn a violation into a sentence.
+-- The functions that constraints and defaults call (erp.is_valid_uscc, erp.states, erp.next_number) are
+-- replaceable objects, created before this file runs (see r0001_order_schema.py).
 
-CREATE SCHEMA IF NOT EXISTS erp;
 SET search_path = erp, pg_catalog;
-
-CREATE FUNCTION erp.is_valid_uscc(code text) RETURNS boolean
-LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS $$
--- Unified social credit code (统一社会信用代码), GB 32100-2015: 18 characters, last one a check character.
-DECLARE
-    alphabet constant text := '0123456789ABCDEFGHJKLMNPQRTUWXY';
-    weights constant int[] := ARRAY[1,3,9,27,19,26,16,17,20,29,25,13,8,24,10,30,28];
-    total int := 0;
-    pos int;
-    expected int;
-BEGIN
-    IF code !~ '^[0-9A-HJ-NPQRTUWXY]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXY]{10}$' THEN
-        RETURN false;
-    END IF;
-    FOR i IN 1..17 LOOP
-        pos := strpos(alphabet, substr(code, i, 1)) - 1;
-        total := total + pos * weights[i];
-    END LOOP;
-    expected := (31 - total % 31) % 31;
-    RETURN substr(alphabet, expected + 1, 1) = substr(code, 18, 1);
-END $$;
 
 -- Legal state changes of every document, as data. The transition trigger refuses anything else.
 CREATE TABLE state_transitions (
@@ -235,8 +215,7 @@ CREATE TABLE sales_orders (
     CONSTRAINT uq_sales_orders_number UNIQUE (number),
     CONSTRAINT fk_sales_orders_customer_id_customers FOREIGN KEY (customer_id) REFERENCES customers (id),
     CONSTRAINT fk_sales_orders_warehouse_id_warehouses FOREIGN KEY (warehouse_id) REFERENCES warehouses (id),
-    CONSTRAINT ck_sales_orders_state_valid CHECK (state IN ('draft', 'confirmed', 'in_fulfilment', 'ready',
-        'partially_shipped', 'shipped', 'invoiced', 'paid', 'closed', 'cancelled')),
+    CONSTRAINT ck_sales_orders_state_valid CHECK (state = ANY (erp.states('sales_order'))),
     CONSTRAINT ck_sales_orders_number_format CHECK (number ~ '^SO-[0-9]{4}-[0-9]{5,}$'),
     CONSTRAINT ck_sales_orders_text_lengths CHECK (length(delivery_address) <= 500
         AND length(customer_reference) <= 100 AND length(notes) <= 4000)
@@ -292,8 +271,7 @@ CREATE TABLE purchase_orders (
     CONSTRAINT uq_purchase_orders_number UNIQUE (number),
     CONSTRAINT fk_purchase_orders_supplier_id_suppliers FOREIGN KEY (supplier_id) REFERENCES suppliers (id),
     CONSTRAINT fk_purchase_orders_warehouse_id_warehouses FOREIGN KEY (warehouse_id) REFERENCES warehouses (id),
-    CONSTRAINT ck_purchase_orders_state_valid CHECK (state IN
-        ('draft', 'sent', 'partially_received', 'received', 'cancelled')),
+    CONSTRAINT ck_purchase_orders_state_valid CHECK (state = ANY (erp.states('purchase_order'))),
     CONSTRAINT ck_purchase_orders_number_format CHECK (number ~ '^PO-[0-9]{4}-[0-9]{5,}$')
 );
 CREATE INDEX ix_purchase_orders_supplier_id ON purchase_orders (supplier_id);
@@ -347,8 +325,7 @@ CREATE TABLE production_orders (
         REFERENCES work_centres (id),
     CONSTRAINT fk_production_orders_sales_order_line_id_sales_order_lines FOREIGN KEY (sales_order_line_id)
         REFERENCES sales_order_lines (id),
-    CONSTRAINT ck_production_orders_state_valid CHECK (state IN
-        ('planned', 'released', 'in_progress', 'done', 'cancelled')),
+    CONSTRAINT ck_production_orders_state_valid CHECK (state = ANY (erp.states('production_order'))),
     CONSTRAINT ck_production_orders_number_format CHECK (number ~ '^MO-[0-9]{4}-[0-9]{5,}$'),
     CONSTRAINT ck_production_orders_quantity_positive CHECK (quantity > 0),
     CONSTRAINT ck_production_orders_progress_range CHECK (progress_pct >= 0 AND progress_pct <= 100),
@@ -433,7 +410,7 @@ CREATE TABLE purchase_requests (
         FOREIGN KEY (production_component_id) REFERENCES production_components (id),
     CONSTRAINT fk_purchase_requests_purchase_order_line_id_purchase_order_lines FOREIGN KEY (purchase_order_line_id)
         REFERENCES purchase_order_lines (id),
-    CONSTRAINT ck_purchase_requests_state_valid CHECK (state IN ('open', 'ordered', 'received', 'cancelled')),
+    CONSTRAINT ck_purchase_requests_state_valid CHECK (state = ANY (erp.states('purchase_request'))),
     CONSTRAINT ck_purchase_requests_quantity_positive CHECK (quantity > 0),
     CONSTRAINT ck_purchase_requests_ordered_has_line CHECK (state NOT IN ('ordered', 'received')
         OR purchase_order_line_id IS NOT NULL)
@@ -484,7 +461,7 @@ CREATE TABLE delivery_notes (
     CONSTRAINT uq_delivery_notes_number UNIQUE (number),
     CONSTRAINT fk_delivery_notes_sales_order_id_sales_orders FOREIGN KEY (sales_order_id) REFERENCES sales_orders (id),
     CONSTRAINT fk_delivery_notes_warehouse_id_warehouses FOREIGN KEY (warehouse_id) REFERENCES warehouses (id),
-    CONSTRAINT ck_delivery_notes_state_valid CHECK (state IN ('draft', 'picked', 'shipped', 'cancelled')),
+    CONSTRAINT ck_delivery_notes_state_valid CHECK (state = ANY (erp.states('delivery_note'))),
     CONSTRAINT ck_delivery_notes_number_format CHECK (number ~ '^DN-[0-9]{4}-[0-9]{5,}$'),
     CONSTRAINT ck_delivery_notes_print_count_not_negative CHECK (print_count >= 0)
 );
@@ -541,7 +518,7 @@ CREATE TABLE invoices (
     CONSTRAINT fk_invoices_customer_id_customers FOREIGN KEY (customer_id) REFERENCES customers (id),
     CONSTRAINT fk_invoices_credited_invoice_id_invoices FOREIGN KEY (credited_invoice_id) REFERENCES invoices (id),
     CONSTRAINT ck_invoices_kind_valid CHECK (kind IN ('invoice', 'credit_note')),
-    CONSTRAINT ck_invoices_state_valid CHECK (state IN ('draft', 'posted', 'partially_paid', 'paid', 'cancelled')),
+    CONSTRAINT ck_invoices_state_valid CHECK (state = ANY (erp.states('invoice'))),
     CONSTRAINT ck_invoices_number_format CHECK (number IS NULL OR number ~ '^(INV|CN)-[0-9]{4}-[0-9]{5,}$'),
     CONSTRAINT ck_invoices_posted_has_number CHECK (state IN ('draft', 'cancelled')
         OR (number IS NOT NULL AND invoice_date IS NOT NULL AND due_date IS NOT NULL)),
@@ -633,3 +610,9 @@ CREATE TABLE audit_log (
     CONSTRAINT ck_audit_log_action_valid CHECK (action IN ('insert', 'update', 'delete'))
 );
 CREATE INDEX ix_audit_log_table_name_row_id ON audit_log (table_name, row_id);
+
+-- Document numbers: PREFIX-YEAR-NNNNN from one sequence per kind and year (erp.next_number).
+ALTER TABLE sales_orders ALTER COLUMN number SET DEFAULT erp.next_number('SO');
+ALTER TABLE purchase_orders ALTER COLUMN number SET DEFAULT erp.next_number('PO');
+ALTER TABLE production_orders ALTER COLUMN number SET DEFAULT erp.next_number('MO');
+ALTER TABLE delivery_notes ALTER COLUMN number SET DEFAULT erp.next_number('DN');

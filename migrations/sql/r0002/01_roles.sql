@@ -1,4 +1,5 @@
--- Departments are PostgreSQL group roles; every person logs in as their own role, member of one of them.
+-- Departments are PostgreSQL group roles (created from server_db/core/departments.py before the users
+-- table, see r0002_roles.py); every person logs in as their own role, member of one of them.
 -- The schema belongs to erp_owner, a role nobody logs in as: the workflow functions run as it
 -- (SECURITY DEFINER) and do the cross-department work no clerk has rights for.
 -- Roles are cluster-wide, so several ERP databases on one server share them: create only what is missing.
@@ -33,21 +34,6 @@ BEGIN
     END LOOP;
 END $$;
 
--- The department groups, created by erp_owner so that it may grant their membership to new users.
-SET ROLE erp_owner;
-DO $$
-DECLARE
-    department text;
-BEGIN
-    FOREACH department IN ARRAY ARRAY['sales', 'warehouse', 'purchasing', 'production', 'finance', 'supervisor', 'admin']
-    LOOP
-        IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'erp_' || department) THEN
-            EXECUTE format('CREATE ROLE %I NOLOGIN', 'erp_' || department);
-        END IF;
-    END LOOP;
-END $$;
-RESET ROLE;
-
 SET search_path = erp, pg_catalog;
 
 -- The people: their login role, name and department. The password lives only in PostgreSQL (scram-sha-256).
@@ -58,9 +44,7 @@ CREATE TABLE users (
     created_by text NOT NULL DEFAULT session_user,
     created_at timestamptz NOT NULL DEFAULT now(),
     CONSTRAINT pk_users PRIMARY KEY (login),
-    CONSTRAINT ck_users_department_valid CHECK (department IN
-        ('sales', 'warehouse', 'purchasing', 'production', 'finance', 'supervisor', 'admin')),
+    CONSTRAINT ck_users_department_valid CHECK (department = ANY (erp.departments())),
     CONSTRAINT ck_users_login_format CHECK (login ~ '^[a-z][a-z0-9_]{1,62}$' AND login !~ '^(erp_|pg_)')
 );
 ALTER TABLE users OWNER TO erp_owner;
-CREATE TRIGGER audit_row AFTER INSERT OR UPDATE OR DELETE ON users FOR EACH ROW EXECUTE FUNCTION erp.audit_row('login');

@@ -1,0 +1,247 @@
+"""`python main.py user ...`: managing people from the command line, with the rights of the --db user.
+
+Passwords are asked twice without echo, or read as one line from stdin with --password-stdin; never taken
+from the command line, where they would land in the shell history and the process list.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+import unicodedata
+from collections.abc import Callable, Collection
+from typing import Any
+
+from server_db.app.cli import EXIT_OK, EXIT_USAGE, _open, _say
+from server_db.core.departments import DEPARTMENTS
+
+_DEPARTMENT_LIST = ", ".join(DEPARTMENTS[:-1]) + f" or {DEPARTMENTS[-1]}"
+
+
+class _UsageError(Exception):
+    """Bad input caught before touching the database: one sentence, exit code 2."""
+
+
+def add_commands(subparsers: argparse._SubParsersAction) -> None:
+    user = subparsers.add_parser(
+        "user",
+        help="add, disable, enable or list the people who use the ERP",
+        description="Manage the people who use the ERP. Each person is a database login in one "
+        "department. Needs an administrator's rights (the PC's own account on the private "
+        "database has them).",
+    )
+    commands = user.add_subparsers(
+        dest="user_command", required=True, metavar="{add,disable,enable,passwd,department,list}"
+    )
+
+    add = commands.add_parser(
+        "add",
+        help="create a user in a department",
+        description="Create a user who logs in as LOGIN and works in department D. The password is asked "
+        "twice, or read from stdin with --password-stdin.",
+        epilog='Example: python main.py user add anna --department sales --name "李安娜"',
+    )
+    add.add_argument("login", metavar="LOGIN", help="2-63 lower-case letters, digits or _, starting with a letter")
+    add.add_argument("--department", "-d", required=True, metavar="D", help=f"one of {_DEPARTMENT_LIST}")
+    add.add_argument("--name", default="", metavar='"FULL NAME"', help="the person's full name")
+    _password_option(add)
+    add.set_defaults(handler=cmd_user_add)
+
+    disable = commands.add_parser(
+        "disable",
+        help="stop a user from logging in; their open sessions end at once",
+        description="Disable a user: no new logins, and every open session of the user ends at once.",
+    )
+    disable.add_argument("login", metavar="LOGIN")
+    disable.set_defaults(handler=cmd_user_disable)
+
+    enable = commands.add_parser(
+        "enable", help="let a disabled user log in again", description="Let a disabled user log in again."
+    )
+    enable.add_argument("login", metavar="LOGIN")
+    enable.set_defaults(handler=cmd_user_enable)
+
+    passwd = commands.add_parser(
+        "passwd",
+        help="set a user's password",
+        description="Set a new password for a user. It is asked twice, or read from stdin with --password-stdin.",
+    )
+    passwd.add_argument("login", metavar="LOGIN")
+    _password_option(passwd)
+    passwd.set_defaults(handler=cmd_user_passwd)
+
+    department = commands.add_parser(
+        "department",
+        help="move a user to another department",
+        description="Move a user to another department; their rights change with it.",
+    )
+    department.add_argument("login", metavar="LOGIN")
+    department.add_argument("department", metavar="D", help=f"one of {_DEPARTMENT_LIST}")
+    department.set_defaults(handler=cmd_user_department)
+
+    listing = commands.add_parser(
+        "list",
+        help="list the users, their departments and open sessions",
+        description="List every user: department, active or disabled, open sessions.",
+    )
+    listing.set_defaults(handler=cmd_user_list)
+
+
+def _password_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="read the password as one line from standard input instead of asking",
+    )
+
+
+# -- reading input --------------------------------------------------------------------------------------
+
+
+def _department(value: str) -> str:
+    department = value.strip().lower()
+    if department not in DEPARTMENTS:
+        raise _UsageError(f"There is no department {value!r}; choose {_DEPARTMENT_LIST}.")
+    return department
+
+
+def read_password(args: argparse.Namespace, *, ask: Callable[[str], str] = getpass.getpass) -> str:
+    """The new password: one line of stdin with --password-stdin, else asked twice at the terminal."""
+    return new_password(args.login, from_stdin=args.password_stdin, ask=ask)
+
+
+def new_password(login: str, *, from_stdin: bool, ask: Callable[[str], str] = getpass.getpass) -> str:
+    """A new password for `login`: one line of stdin, or asked twice at the terminal."""
+    if from_stdin:
+        line = sys.stdin.readline()
+        password = line[:-1] if line.endswith("\n") else line
+        if password.endswith("\r"):
+            password = password[:-1]
+        if not password:
+            raise _UsageError("No password arrived on stdin; pipe one line, e.g. printf '%s\\n' ... |")
+        return password
+    if not sys.stdin.isatty():
+        raise _UsageError("There is no terminal to ask for the password; use --password-stdin and pipe it in.")
+    first = ask(f"New password for {login}: ")
+    second = ask("Type it again: ")
+    if first != second:
+        raise _UsageError("The two passwords differ; nothing was changed.")
+    return first
+
+
+# -- commands -------------------------------------------------------------------------------------------
+
+
+def _with_database(args: argparse.Namespace, operation: Callable[..., Any], *op_args: Any, **op_kwargs: Any) -> Any:
+    with _open(args, load_demo=False) as opened:  # adding a user to a new private database adds no demo orders
+        return opened.database.run(operation, *op_args, **op_kwargs)
+
+
+def _usage_errors(handler: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+    def wrapped(args: argparse.Namespace) -> int:
+        try:
+            return handler(args)
+        except _UsageError as exc:
+            _say(str(exc))
+            return EXIT_USAGE
+
+    wrapped.__name__ = handler.__name__
+    wrapped.__doc__ = handler.__doc__
+    return wrapped
+
+
+@_usage_errors
+def cmd_user_add(args: argparse.Namespace) -> int:
+    from server_db.people import services as people
+
+    department = _department(args.department)
+    password = read_password(args)
+    _with_database(
+        args, people.create_user, login=args.login, department=department, password=password, full_name=args.name
+    )
+    print(f"User {args.login} created in {department}.")
+    return EXIT_OK
+
+
+@_usage_errors
+def cmd_user_disable(args: argparse.Namespace) -> int:
+    from server_db.people import services as people
+
+    ended = _with_database(args, people.disable_user, args.login)
+    sessions = f"{ended} open session{'s' if ended != 1 else ''} ended" if ended else "no open sessions"
+    print(f"User {args.login} disabled ({sessions}).")
+    return EXIT_OK
+
+
+@_usage_errors
+def cmd_user_enable(args: argparse.Namespace) -> int:
+    from server_db.people import services as people
+
+    _with_database(args, people.enable_user, args.login)
+    print(f"User {args.login} enabled.")
+    return EXIT_OK
+
+
+@_usage_errors
+def cmd_user_passwd(args: argparse.Namespace) -> int:
+    from server_db.people import services as people
+
+    password = read_password(args)
+    _with_database(args, people.set_password, args.login, password)
+    print(f"Password of {args.login} changed.")
+    return EXIT_OK
+
+
+@_usage_errors
+def cmd_user_department(args: argparse.Namespace) -> int:
+    from server_db.people import services as people
+
+    department = _department(args.department)
+    _with_database(args, people.set_department, args.login, department)
+    print(f"User {args.login} is now in {department}.")
+    return EXIT_OK
+
+
+@_usage_errors
+def cmd_user_list(args: argparse.Namespace) -> int:
+    from server_db.people import queries as people_queries
+
+    users = _with_database(args, people_queries.list_users)
+    rows = [
+        [
+            u["login"],
+            u["full_name"] or "",
+            u["department"],
+            "active" if u["active"] else "disabled",
+            str(u["sessions"]),
+            u["created_at"].astimezone().strftime("%Y-%m-%d %H:%M"),
+        ]
+        for u in users
+    ]
+    print(format_table(["LOGIN", "NAME", "DEPARTMENT", "STATUS", "SESSIONS", "CREATED"], rows, right={4}))
+    print(f"{len(users)} user{'s' if len(users) != 1 else ''}.")
+    return EXIT_OK
+
+
+# -- output ---------------------------------------------------------------------------------------------
+
+
+def display_width(value: str) -> int:
+    """Columns a text takes in a terminal: Chinese characters take two."""
+    return sum(
+        2 if unicodedata.east_asian_width(ch) in ("W", "F") else 0 if unicodedata.combining(ch) else 1 for ch in value
+    )
+
+
+def format_table(header: list[str], rows: list[list[str]], *, right: Collection[int] = ()) -> str:
+    widths = [max(display_width(r[i]) for r in [header, *rows]) for i in range(len(header))]
+
+    def line(cells: list[str]) -> str:
+        out = []
+        for i, cell in enumerate(cells):
+            pad = " " * (widths[i] - display_width(cell))
+            out.append(pad + cell if i in right else cell + pad)
+        return "  ".join(out).rstrip()
+
+    return "\n".join([line(header), line(["-" * w for w in widths]), *(line(r) for r in rows)])

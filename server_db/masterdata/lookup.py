@@ -1,0 +1,92 @@
+"""Resolving what a person typed (a code, a SKU typed loosely, an id) to master-data records, with a
+sentence naming the field when there is no such record."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from server_db.core import validation
+from server_db.core.calls import get
+from server_db.core.errors import ValidationError
+from server_db.masterdata.models import Customer, Product, Supplier, Warehouse
+
+
+def resolve_customer(session: Session, value: Any, *, field: str = "customer") -> Customer:
+    """A customer by id or code."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return get(session, Customer, value, label="Customer")
+    code = validation.text_value(value, field=field, label="The customer", max_length=64, required=True).upper()
+    customer = session.scalar(select(Customer).where(Customer.code == code))
+    if customer is None:
+        raise ValidationError(f"There is no customer with code {code}.", field=field)
+    return customer
+
+
+def resolve_supplier(session: Session, value: Any, *, field: str = "supplier") -> Supplier:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return get(session, Supplier, value, label="Supplier")
+    code = validation.text_value(value, field=field, label="The supplier", max_length=64, required=True).upper()
+    supplier = session.scalar(select(Supplier).where(Supplier.code == code))
+    if supplier is None:
+        raise ValidationError(f"There is no supplier with code {code}.", field=field)
+    return supplier
+
+
+def resolve_product(session: Session, value: Any, *, field: str = "product", prefix: str = "") -> Product:
+    """A product by id or SKU (typed loosely: 'abc 12' finds ABC-12)."""
+    return resolve_products(session, [(value, field, prefix)])[0]
+
+
+def resolve_products(session: Session, wanted: Sequence[tuple[Any, str, str]]) -> list[Product]:
+    """Products by id or SKU, each given as (value, field, message prefix), found with one query; the first
+    value that is not a product raises, naming its field."""
+    keys = [_product_key(value, field, prefix) for value, field, prefix in wanted]
+    ids = [key for key, _ in keys if isinstance(key, int) and 0 < key < 2**63]  # others are no product
+    skus = [key for key, _ in keys if isinstance(key, str)]
+    found: dict[int | str, Product] = {}
+    conditions = ([Product.id.in_(ids)] if ids else []) + ([Product.sku.in_(skus)] if skus else [])
+    if conditions:
+        for product in session.scalars(select(Product).where(or_(*conditions))):
+            found[product.id] = product
+            found[product.sku] = product
+    result = []
+    for (key, typed), (_, field, prefix) in zip(keys, wanted, strict=True):
+        match = found.get(key)
+        if match is None:
+            missing = f"#{key}" if isinstance(key, int) else typed
+            raise ValidationError(f"{prefix}there is no product {missing}.".capitalize(), field=field)
+        result.append(match)
+    return result
+
+
+def _product_key(value: Any, field: str, prefix: str) -> tuple[int | str, str]:
+    """What to look a product up by (an id or a standardised SKU) and how the person typed it."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value, str(value)
+    raw = validation.text_value(
+        value, field=field, label=f"{prefix}the product".capitalize(), max_length=64, required=True
+    )
+    try:
+        return validation.sku(raw, field=field), raw
+    except ValidationError:
+        return raw, raw
+
+
+def resolve_warehouse(session: Session, value: Any = None) -> Warehouse:
+    """A warehouse by id or code; the first one when none is given."""
+    if value is None:
+        warehouse = session.scalar(select(Warehouse).order_by(Warehouse.id).limit(1))
+        if warehouse is None:
+            raise ValidationError("No warehouse is set up yet; create one first.", field="warehouse")
+        return warehouse
+    if isinstance(value, int) and not isinstance(value, bool):
+        return get(session, Warehouse, value, label="Warehouse")
+    code = validation.code(value, field="warehouse", label="The warehouse")
+    warehouse = session.scalar(select(Warehouse).where(Warehouse.code == code))
+    if warehouse is None:
+        raise ValidationError(f"There is no warehouse {code}.", field="warehouse")
+    return warehouse

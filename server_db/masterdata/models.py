@@ -1,0 +1,130 @@
+"""ORM mapping of the master data: the company, customers, suppliers, warehouses, work centres, products
+and their bills of materials."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from sqlalchemy import (
+    Boolean,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    Numeric,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from server_db.core.models import (
+    Base,
+    Money,
+    Quantity,
+    Rate,
+    Versioned,
+    id_column,
+    now_column,
+    version_column,
+)
+
+
+class Company(Base):
+    __tablename__ = "company"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, server_default=text("1"), autoincrement=False)
+    name: Mapped[str] = mapped_column(Text)
+    address: Mapped[str] = mapped_column(Text, server_default=text("''"))
+    tax_id: Mapped[str | None] = mapped_column(Text)
+    phone: Mapped[str] = mapped_column(Text, server_default=text("''"))
+    email: Mapped[str] = mapped_column(Text, server_default=text("''"))
+    bank_account: Mapped[str] = mapped_column(Text, server_default=text("''"))
+    logo_png: Mapped[bytes | None] = mapped_column(LargeBinary)
+    currency: Mapped[str] = mapped_column(Text, server_default=text("'CNY'"))
+
+
+class Customer(Versioned, Base):
+    __tablename__ = "customers"
+    id: Mapped[int] = id_column()
+    code: Mapped[str] = mapped_column(Text, unique=True)
+    name: Mapped[str] = mapped_column(Text)
+    address: Mapped[str] = mapped_column(Text, server_default=text("''"))
+    delivery_address: Mapped[str] = mapped_column(Text, server_default=text("''"))
+    contact: Mapped[str] = mapped_column(Text, server_default=text("''"))
+    phone: Mapped[str] = mapped_column(Text, server_default=text("''"))
+    email: Mapped[str] = mapped_column(Text, server_default=text("''"))
+    tax_id: Mapped[str | None] = mapped_column(Text)
+    payment_terms_days: Mapped[int] = mapped_column(Integer, server_default=text("30"))
+    credit_limit: Mapped[Decimal | None] = mapped_column(Money)
+    active: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
+    version: Mapped[int] = version_column()
+    created_at: Mapped[dt.datetime] = now_column()
+    __mapper_args__ = {"version_id_col": version, "version_id_generator": False}
+
+
+class Supplier(Versioned, Base):
+    __tablename__ = "suppliers"
+    id: Mapped[int] = id_column()
+    code: Mapped[str] = mapped_column(Text, unique=True)
+    name: Mapped[str] = mapped_column(Text)
+    address: Mapped[str] = mapped_column(Text, server_default=text("''"))
+    contact: Mapped[str] = mapped_column(Text, server_default=text("''"))
+    phone: Mapped[str] = mapped_column(Text, server_default=text("''"))
+    email: Mapped[str] = mapped_column(Text, server_default=text("''"))
+    tax_id: Mapped[str | None] = mapped_column(Text)
+    lead_time_days: Mapped[int] = mapped_column(Integer, server_default=text("7"))
+    active: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
+    version: Mapped[int] = version_column()
+    created_at: Mapped[dt.datetime] = now_column()
+    __mapper_args__ = {"version_id_col": version, "version_id_generator": False}
+
+
+class Warehouse(Base):
+    __tablename__ = "warehouses"
+    id: Mapped[int] = id_column()
+    code: Mapped[str] = mapped_column(Text, unique=True)
+    name: Mapped[str] = mapped_column(Text)
+    address: Mapped[str] = mapped_column(Text, server_default=text("''"))
+
+
+class WorkCentre(Base):
+    __tablename__ = "work_centres"
+    id: Mapped[int] = id_column()
+    code: Mapped[str] = mapped_column(Text, unique=True)
+    name: Mapped[str] = mapped_column(Text)
+    daily_capacity_hours: Mapped[Decimal] = mapped_column(Numeric(6, 2))
+
+
+class Product(Versioned, Base):
+    __tablename__ = "products"
+    id: Mapped[int] = id_column()
+    sku: Mapped[str] = mapped_column(Text, unique=True)
+    name: Mapped[str] = mapped_column(Text)
+    unit: Mapped[str] = mapped_column(Text, server_default=text("'pcs'"))
+    procurement: Mapped[str] = mapped_column(Text)
+    price: Mapped[Decimal] = mapped_column(Money, server_default=text("0"))
+    cost: Mapped[Decimal] = mapped_column(Money, server_default=text("0"))
+    tax_rate: Mapped[Decimal] = mapped_column(Rate, server_default=text("0.13"))
+    lead_time_days: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    reorder_point: Mapped[Decimal] = mapped_column(Quantity, server_default=text("0"))
+    default_supplier_id: Mapped[int | None] = mapped_column(ForeignKey("suppliers.id"))
+    work_centre_id: Mapped[int | None] = mapped_column(ForeignKey("work_centres.id"))
+    hours_per_unit: Mapped[Decimal] = mapped_column(Numeric(8, 3), server_default=text("0"))
+    active: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
+    version: Mapped[int] = version_column()
+    created_at: Mapped[dt.datetime] = now_column()
+    __mapper_args__ = {"version_id_col": version, "version_id_generator": False}
+
+    default_supplier: Mapped[Supplier | None] = relationship()
+    work_centre: Mapped[WorkCentre | None] = relationship()
+    bom: Mapped[list[BomLine]] = relationship(foreign_keys="BomLine.product_id", cascade="all, delete-orphan")
+
+
+class BomLine(Base):
+    __tablename__ = "bom_lines"
+    id: Mapped[int] = id_column()
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id", ondelete="CASCADE"))
+    component_id: Mapped[int] = mapped_column(ForeignKey("products.id"), index=True)
+    quantity: Mapped[Decimal] = mapped_column(Quantity)
+    component: Mapped[Product] = relationship(foreign_keys=[component_id])
+    __table_args__ = (UniqueConstraint("product_id", "component_id"),)

@@ -1,0 +1,14 @@
+-- Purchasing: turns requests into purchase orders, sends and cancels them, changes their expected date and
+-- notes. The warehouse receives the goods.
+SET LOCAL search_path = erp, pg_catalog;
+
+GRANT SELECT ON purchase_requests, purchase_orders, purchase_order_lines
+    TO erp_sales, erp_warehouse, erp_purchasing, erp_production, erp_finance, erp_supervisor;
+GRANT EXECUTE ON FUNCTION buy_lead_time(bigint)
+    TO erp_sales, erp_warehouse, erp_purchasing, erp_production, erp_finance, erp_supervisor;
+
+GRANT EXECUTE ON FUNCTION create_purchase_orders(bigint[]), send_purchase_order(bigint),
+    cancel_purchase_order(bigint) TO erp_purchasing;
+GRANT UPDATE (expected_date, notes) ON purchase_orders TO erp_purchasing;
+
+GRANT EXECUTE ON FUNCTION receive_purchase_order(bigint, jsonb) TO erp_warehouse;

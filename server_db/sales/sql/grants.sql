@@ -1,0 +1,13 @@
+-- Sales: enters and confirms orders, cancels them. Not prices of products, not stock, not invoices.
+SET LOCAL search_path = erp, pg_catalog;
+
+GRANT SELECT ON sales_orders, sales_order_lines, sales_order_line_figures, sales_order_summary
+    TO erp_sales, erp_warehouse, erp_purchasing, erp_production, erp_finance, erp_supervisor;
+GRANT EXECUTE ON FUNCTION line_net(numeric, numeric, numeric), line_tax(numeric, numeric), order_gross(bigint),
+    customer_exposure(bigint, bigint), _estimate_ship_date(bigint), derive_sales_order_state(bigint)
+    TO erp_sales, erp_warehouse, erp_purchasing, erp_production, erp_finance, erp_supervisor;
+
+GRANT INSERT, UPDATE, DELETE ON sales_orders, sales_order_lines TO erp_sales;
+GRANT EXECUTE ON FUNCTION next_number(text), enter_sales_order(jsonb, jsonb),
+    update_sales_order_draft(bigint, integer, jsonb, jsonb), _insert_sales_order_lines(bigint, jsonb),
+    confirm_sales_order(bigint, integer), cancel_sales_order(bigint, text) TO erp_sales;
