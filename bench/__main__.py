@@ -23,8 +23,10 @@ from typing import Any
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from bench import common
-from bench.common import BenchCluster, Figure, load_average, machine_facts, progress
+from bench import report
+from bench.cluster import BenchCluster
+from bench.machine import load_average, machine_facts
+from bench.report import Figure, progress
 
 ROOT = Path(__file__).resolve().parent.parent
 OUTPUT = ROOT / "docs" / "BENCHMARKS.md"
@@ -94,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
     print(text_table(figures))
     if not args.no_write:
         args.output.parent.mkdir(parents=True, exist_ok=True)
-        args.output.write_text(markdown(figures, facts, common.NOTES), encoding="utf-8")
+        args.output.write_text(markdown(figures, facts, report.NOTES), encoding="utf-8")
         progress(f"written to {args.output}")
     return 0
 
@@ -233,5 +235,5 @@ def markdown(figures: list[Figure], facts: dict[str, str], extra_notes: list[str
 
 
 if __name__ == "__main__":
-    common.STARTED = time.perf_counter()
+    report.STARTED = time.perf_counter()
     sys.exit(main())

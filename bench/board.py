@@ -18,27 +18,15 @@ from typing import Any
 
 from sqlalchemy import text
 
-from bench.common import (
-    BenchCluster,
-    Figure,
-    Spy,
-    analyze,
-    collect,
-    count_rows,
-    median,
-    ms,
-    note,
-    percentile,
-    progress,
-    pyside_dropped_references,
-    rss_mb,
-    spawn,
-    spy_summary,
-    stock_up,
-    stop_processes,
-)
+from bench.clients import collect, spawn, stop_processes
+from bench.cluster import BenchCluster
+from bench.data import OPENING_STOCK, analyze, count_rows
+from bench.machine import rss_mb
+from bench.profiling import Spy, spy_summary
+from bench.pyside_bug import pyside_dropped_references
+from bench.report import Figure, median, ms, note, percentile, progress
+from server_db.app.fixtures import CompanySpec, build
 from server_db.core.db import Database
-from server_db.masterdata import services as masterdata
 from server_db.sales import services as sales
 
 SECTION = "5. Board scale"
@@ -116,21 +104,12 @@ def run(cluster: BenchCluster) -> list[Figure]:
 
 
 def _generate(admin: Database) -> list[int]:
-    def products(session: Any) -> list[int]:
-        return [
-            masterdata.create_product(
-                session,
-                sku=f"BRD-{i:02d}",
-                name=f"产品 {i:02d}",
-                procurement="buy",
-                price=str(10 + i),
-                cost="5",
-                default_supplier="SUP",
-            ).id
-            for i in range(PRODUCTS)
-        ]
-
-    stock_up(admin, dict.fromkeys(admin.run(products), 10_000_000))
+    skus = [f"BRD-{i:02d}" for i in range(PRODUCTS)]
+    products = [
+        dict(sku=sku, name=f"产品 {i:02d}", procurement="buy", price=str(10 + i), cost="5", default_supplier="SUP")
+        for i, sku in enumerate(skus)
+    ]
+    admin.run(build, CompanySpec(products=products, stock=dict.fromkeys(skus, 10_000_000), stock_reason=OPENING_STOCK))
     with admin.engine.begin() as connection:
         connection.execute(text("SET LOCAL session_replication_role = replica"))  # no triggers: volume
         for statement in GENERATE.split(";\n"):
@@ -194,7 +173,7 @@ def board_process(url: str, expected: int, commands: Any, results: Any) -> None:
 
     app = make_application([])
     app.setQuitOnLastWindowClosed(False)
-    dropped = pyside_dropped_references()  # and if the binding drops references, survive it (bench.common)
+    dropped = pyside_dropped_references()  # and if the binding drops references, survive it (bench.pyside_bug)
 
     def wait_until(condition: Any, timeout: float) -> bool:
         deadline = time.monotonic() + timeout
@@ -420,7 +399,7 @@ def _figures(result: dict[str, Any], open_orders: int, violations: int, raw_fetc
             f"3.12+ (immortal True/None) or PySide6 6.11.x do not have it (a third-party report ties it to "
             f"upstream PYSIDE-3474). Fix: require Python >= 3.12, or pin PySide6 < 6.12 for Python < 3.12 in "
             f"setup.cfg. The benchmark's Qt processes survive only because they give True, False and None a "
-            f"billion spare references at start (bench.common.keep_singletons_alive), which times nothing."
+            f"billion spare references at start (bench.pyside_bug.keep_singletons_alive), which times nothing."
         )
     note(
         "**Board, where the time goes**: loading all rows again (window.reload(), the same work as opening "

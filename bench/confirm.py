@@ -16,24 +16,12 @@ import math
 import time
 from typing import Any
 
-from bench.common import (
-    BenchCluster,
-    ClientRun,
-    Figure,
-    ProductSet,
-    analyze,
-    create_drafts,
-    create_product_set,
-    database_profile,
-    median,
-    ms,
-    note,
-    percentile,
-    progress,
-    python_profile,
-    run_clients,
-)
+from bench.clients import ClientRun, run_clients
+from bench.cluster import BenchCluster
+from bench.data import ProductSet, analyze, create_drafts, create_product_set
 from bench.pgbench import Ceiling
+from bench.profiling import database_profile, python_profile
+from bench.report import Figure, median, ms, note, percentile, progress
 from server_db.core.db import Database
 from server_db.sales import services as sales
 

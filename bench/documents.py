@@ -18,8 +18,7 @@ from server_db.app.embedded import EmbeddedServer
 from server_db.core.db import Database
 from server_db.finance import services as finance
 from server_db.pdf import data as documents
-from server_db.pdf import fonts, pages, render
-from server_db.pdf import jobs
+from server_db.pdf import fonts, jobs, pages, render
 from server_db.sales import services as sales
 from server_db.sales.services import LineInput
 from server_db.warehouse import services as warehouse

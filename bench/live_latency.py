@@ -19,27 +19,13 @@ import select
 import time
 from typing import Any
 
-from bench.common import (
-    BenchCluster,
-    ClientRun,
-    Figure,
-    Spy,
-    analyze,
-    collect,
-    create_drafts,
-    create_product_set,
-    median,
-    ms,
-    note,
-    percentile,
-    progress,
-    pyside_dropped_references,
-    run_clients,
-    spawn,
-    spy_summary,
-    stop_processes,
-)
+from bench.clients import ClientRun, collect, run_clients, spawn, stop_processes
+from bench.cluster import BenchCluster
 from bench.confirm import lines
+from bench.data import analyze, create_drafts, create_product_set
+from bench.profiling import Spy, spy_summary
+from bench.pyside_bug import pyside_dropped_references
+from bench.report import Figure, median, ms, note, percentile, progress
 from server_db.app.embedded import PORT, SUPERUSER
 from server_db.core.db import Database
 from server_db.sales import services as sales
@@ -93,7 +79,7 @@ def listener_process(number: int, url: str, ready: Any, results: Any, stop: Any,
     from server_db.supervisor import board as board_queries
 
     app = make_application([])
-    pyside_dropped_references()  # and if the binding drops references, survive it (see bench.common)
+    pyside_dropped_references()  # and if the binding drops references, survive it (see bench.pyside_bug)
     database = Database(url, application_name=f"erp-bench-listener-{number}")
     operations = Operations(database)
     live = LiveUpdates(url, operations)

@@ -4,7 +4,7 @@ of the run (library bugs, defects met on the way)."""
 
 from __future__ import annotations
 
-from bench.common import Figure
+from bench.report import Figure
 
 # What each missed goal comes from, found with pyinstrument, py-spy and PostgreSQL's function timing on this
 # machine. Keyed by the start of the figure's name within its section.

@@ -9,9 +9,11 @@ import time
 
 from sqlalchemy import text
 
-from bench.common import BenchCluster, Figure, analyze, create_drafts, create_product_set, median, ms, percentile
-from bench.common import progress as report
+from bench.cluster import BenchCluster
+from bench.data import analyze, create_drafts, create_product_set
 from bench.pgbench import Ceiling
+from bench.report import Figure, median, ms, percentile
+from bench.report import progress as report
 from server_db.core.db import Database
 from server_db.purchasing import services as purchasing
 from server_db.sales import queries as sales_queries

@@ -11,21 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from bench.common import (
-    BenchCluster,
-    ClientRun,
-    Figure,
-    analyze,
-    count_rows,
-    create_product_set,
-    median,
-    ms,
-    note,
-    percentile,
-    progress,
-    run_clients,
-)
+from bench.clients import ClientRun, run_clients
+from bench.cluster import BenchCluster
+from bench.data import analyze, count_rows, create_product_set
 from bench.pgbench import Ceiling
+from bench.report import Figure, median, ms, note, percentile, progress
 from server_db.core.db import Database
 from server_db.finance import services as finance
 from server_db.finance.models import Invoice

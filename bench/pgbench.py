@@ -8,7 +8,8 @@ import re
 import subprocess
 from dataclasses import dataclass
 
-from bench.common import BenchCluster, Figure, progress
+from bench.cluster import BenchCluster
+from bench.report import Figure, progress
 from server_db.app.embedded import PORT, SUPERUSER
 
 DATABASE = "pgbench"

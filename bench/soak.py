@@ -39,7 +39,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from bench.common import percentile
+from bench.report import percentile
 
 RING = 1 << 21  # transaction ids remembered (a 10-minute run commits a few hundred thousand)
 REPORT_SECONDS = 30.0

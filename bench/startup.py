@@ -17,7 +17,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.common import BenchCluster, Figure, median, note, progress
+from bench.cluster import BenchCluster
+from bench.report import Figure, median, note, progress
 from server_db.app import migrate
 from server_db.app.embedded import EmbeddedServer
 from server_db.core.db import Database

@@ -7,17 +7,20 @@ import argparse
 import logging
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QCoreApplication, QObject
 from PySide6.QtGui import QAction, QFont, QFontDatabase, QIcon
 from PySide6.QtWidgets import QApplication, QMenu, QMessageBox
 
-from erp_desktop import permissions
+from erp_desktop import departments
 from erp_desktop.context import ClientContext
 from erp_desktop.login import Credentials, LoginDialog
 from erp_desktop.operations import Operations
 from erp_desktop.widgets import describe_error
+
+if TYPE_CHECKING:
+    from erp_desktop.windows.base import RoleWindow
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +36,8 @@ CJK_FAMILIES = (
 
 
 def make_application(argv: list[str] | None = None) -> QApplication:
-    app = QApplication.instance() or QApplication(argv or sys.argv[:1])
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else QApplication(argv or sys.argv[:1])
     app.setOrganizationName("erp-desktop")
     app.setApplicationName("Order collaboration ERP")
     app.setWindowIcon(QIcon(str(RESOURCES / "icons" / "app.svg")))
@@ -50,12 +54,6 @@ def make_application(argv: list[str] | None = None) -> QApplication:
     return app
 
 
-def window_class(department: str) -> Any:
-    from erp_desktop.windows import WINDOW_CLASSES
-
-    return WINDOW_CLASSES[department]
-
-
 class Application(QObject):
     """Login, the private database's lifetime, and the open windows."""
 
@@ -69,7 +67,7 @@ class Application(QObject):
         self.waiting: Credentials | None = None
         self.context: ClientContext | None = None
         self.dialog: LoginDialog | None = None
-        self.windows: dict[str, Any] = {}
+        self.windows: dict[str, RoleWindow] = {}
 
     # -- start ------------------------------------------------------------------------------------------
 
@@ -90,9 +88,9 @@ class Application(QObject):
             from server_db.people.services import DEMO_PASSWORD, demo_login
 
             role = self.args.role.lower()
-            if role not in permissions.WINDOWS:
+            if role not in departments.WINDOWS:
                 QMessageBox.critical(
-                    None, "Role", f"There is no role {role}; choose one of {', '.join(permissions.WINDOWS)}."
+                    None, "Role", f"There is no role {role}; choose one of {', '.join(departments.WINDOWS)}."
                 )
                 raise SystemExit(2)
             self._login(Credentials(server, demo_login(role), DEMO_PASSWORD))
@@ -172,13 +170,13 @@ class Application(QObject):
             self.dialog.remember(creds)
             self.dialog.hide()
         department = self.context.department
-        self.open_window(department if department in permissions.WINDOWS else "supervisor")
+        self.open_window(department if department in departments.WINDOWS else "supervisor")
 
-    def open_window(self, department: str) -> Any:
+    def open_window(self, department: str) -> RoleWindow:
         assert self.context is not None
         window = self.windows.get(department)
         if window is None:
-            window = window_class(department)(self.context)
+            window = departments.window_class(department)(self.context)
             self.windows[department] = window
             if self.context.department == "admin":
                 self._add_window_menu(window)
@@ -187,10 +185,10 @@ class Application(QObject):
         window.activateWindow()
         return window
 
-    def _add_window_menu(self, window: Any) -> None:
+    def _add_window_menu(self, window: RoleWindow) -> None:
         menu = QMenu("&Windows", window)
-        for department, title in permissions.WINDOWS.items():
-            act = QAction(title, window)
+        for department, entry in departments.WINDOWS.items():
+            act = QAction(entry.title, window)
             act.triggered.connect(lambda _=False, d=department: self.open_window(d))
             menu.addAction(act)
         window.menuBar().addMenu(menu)

@@ -1,5 +1,5 @@
-"""A logged-in client: its database handle as that person, who they are, the operation runner and the
-live updates every window listens to."""
+"""A logged-in client: its database handle as that person, who they are, the operation runner, the live
+updates, and the change feed every window follows (fed by both)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import QObject
 
-from erp_desktop import permissions
+from erp_desktop import departments
+from erp_desktop.change_feed import ChangeFeed
 from erp_desktop.live import LiveUpdates
 from erp_desktop.operations import Operations
 from server_db.core.db import Database
@@ -20,6 +21,7 @@ class ClientContext:
     identity: Identity
     operations: Operations
     live: LiveUpdates
+    feed: ChangeFeed
     server_label: str = ""
 
     @classmethod
@@ -32,9 +34,10 @@ class ClientContext:
         parent: QObject | None = None,
         start_live: bool = True,
     ) -> ClientContext:
-        operations = Operations(database, parent=parent)
-        live = LiveUpdates(database.url, operations, parent=parent)
-        context = cls(database, identity, operations, live, server_label)
+        feed = ChangeFeed(parent=parent)
+        operations = Operations(database, feed=feed, parent=parent)
+        live = LiveUpdates(database.url, operations, feed=feed, parent=parent)
+        context = cls(database, identity, operations, live, feed, server_label)
         if start_live:
             live.start()
         return context
@@ -44,7 +47,7 @@ class ClientContext:
         return self.identity.effective_department or ""
 
     def may(self, duty: str) -> bool:
-        return permissions.may(self.department, duty)
+        return departments.may(self.department, duty)
 
     def close(self) -> None:
         self.live.stop()

@@ -1,8 +1,9 @@
 """Live updates in the Qt event loop.
 
 A QSocketNotifier on the listener connection's socket wakes the event loop when PostgreSQL sends a
-notification (no polling timer); the bridge then reads the outbox past its watermark and emits one
-`changed(Changes)`. When the connection drops it says 'reconnecting', retries with back-off off the GUI
+notification (no polling timer); the bridge then reads the outbox past its watermark, emits one
+`changed(Changes)` and publishes the same to the client's ChangeFeed (origin LIVE), which is what windows
+follow. When the connection drops it says 'reconnecting', retries with back-off off the GUI
 thread, and on success catches up from the watermark: nothing missed, nothing applied twice.
 """
 
@@ -12,6 +13,7 @@ import logging
 
 from PySide6.QtCore import QObject, QSocketNotifier, QTimer, Signal
 
+from erp_desktop.change_feed import LIVE, ChangeFeed
 from erp_desktop.operations import Operations
 from server_db.core.changes import Changes
 from server_db.core.events import EventListener, ListenerDisconnected
@@ -24,15 +26,19 @@ _PENDING_RETRY_MS = (2, 5, 10, 25, 50, 100, 250, 500, 1000)
 
 
 class LiveUpdates(QObject):
-    """Emits `changed(Changes)` for every batch of new events, and `status_changed(str)`."""
+    """Emits `changed(Changes)` for every batch of new events read from the outbox (and publishes it to
+    `feed`), and `status_changed(str)`."""
 
     changed = Signal(object)
     status_changed = Signal(str)
 
-    def __init__(self, url: str, operations: Operations, *, parent: QObject | None = None) -> None:
+    def __init__(
+        self, url: str, operations: Operations, *, feed: ChangeFeed | None = None, parent: QObject | None = None
+    ) -> None:
         super().__init__(parent)
         self.listener = EventListener(url, application_name="erp-desktop-listener")
         self.operations = operations
+        self.feed = feed
         self.status = OFFLINE
         self._notifier: QSocketNotifier | None = None
         self._attempt = 0
@@ -117,7 +123,10 @@ class LiveUpdates(QObject):
             self._lost()
             return
         if result.events:
-            self.changed.emit(Changes.from_events(result.events))
+            changes = Changes.from_events(result.events)
+            self.changed.emit(changes)
+            if self.feed is not None:
+                self.feed.publish(changes, LIVE)
         if result.pending:
             # committed events wait behind an older transaction that has not ended yet: look again soon
             delay = _PENDING_RETRY_MS[min(self._pending_step, len(_PENDING_RETRY_MS) - 1)]

@@ -54,9 +54,11 @@ class LoginDialog(QDialog):
         for url in _recent_servers(settings):
             if url != PRIVATE:
                 self.server.addItem(url)
-        chosen = server or settings.value("login/server", PRIVATE)
+        chosen = server or str(settings.value("login/server", PRIVATE) or "")
         self.server.setCurrentText(chosen or PRIVATE)
-        self.server.lineEdit().setPlaceholderText("postgresql://erp-server:5432/erp")
+        editor = self.server.lineEdit()
+        if editor is not None:
+            editor.setPlaceholderText("postgresql://erp-server:5432/erp")
         self.user = QLineEdit(str(settings.value("login/user", "")), self)
         self.user.setObjectName("user")
         self.user.setPlaceholderText("your user name")
@@ -138,4 +140,4 @@ class LoginDialog(QDialog):
 def _recent_servers(settings: QSettings) -> list[str]:
     """The servers last used, newest first (QSettings hands back a lone entry as a plain string)."""
     recent = settings.value("login/recent_servers", []) or []
-    return [url for url in (recent if isinstance(recent, list) else [recent]) if url]
+    return [str(url) for url in (recent if isinstance(recent, list) else [recent]) if url]

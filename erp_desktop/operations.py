@@ -4,6 +4,10 @@ Every service call and query goes through `Operations.run`: it runs in a worker 
 connection per worker, from the engine's pool) and its result or error comes back on the GUI thread by
 signal. Widgets are only ever touched on the GUI thread, and a slow query or a locked row never freezes
 a window. A callback whose owner widget has been closed meanwhile is dropped.
+
+When a service returns what it changed (a `Changes`, or a result with a `changes` field), that goes to the
+client's `ChangeFeed` after `on_done`, tagged with the owner, whether or not the owner is still open: the
+other windows of the client follow the change the same way they follow another client's.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from typing import Any
 import shiboken6
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
+from erp_desktop.change_feed import ChangeFeed, changes_in
 from server_db.core.db import Database
 
 log = logging.getLogger(__name__)
@@ -68,7 +73,7 @@ class _Job(QRunnable):
 
 @dataclass
 class _Waiting:
-    on_done: Callable[[Any], None] | None
+    on_done: Callable[[Any], object] | None
     on_error: Callable[[BaseException], None] | None
     owner: QObject | None
 
@@ -79,9 +84,17 @@ class Operations(QObject):
     busy_changed = Signal(int)
     error = Signal(object, object)  # (exception, owner widget or None): shown by the window that owns it
 
-    def __init__(self, database: Database | None, *, threads: int = 2, parent: QObject | None = None) -> None:
+    def __init__(
+        self,
+        database: Database | None,
+        *,
+        threads: int = 2,
+        feed: ChangeFeed | None = None,
+        parent: QObject | None = None,
+    ) -> None:
         super().__init__(parent)
         self.database = database
+        self.feed = feed
         self.pool = QThreadPool(self)
         self.pool.setMaxThreadCount(threads)
         self._waiting: dict[int, _Waiting] = {}
@@ -94,7 +107,7 @@ class Operations(QObject):
         self,
         function: Callable[..., Any],
         *args: Any,
-        on_done: Callable[[Any], None] | None = None,
+        on_done: Callable[[Any], object] | None = None,
         on_error: Callable[[BaseException], None] | None = None,
         owner: QObject | None = None,
         raw: bool = False,
@@ -115,8 +128,14 @@ class Operations(QObject):
 
     def _succeeded(self, number: int, result: Any) -> None:
         waiting = self._finish(number)
-        if waiting is not None and waiting.on_done is not None and _alive(waiting.owner):
-            waiting.on_done(result)
+        owner = waiting.owner if waiting is not None and _alive(waiting.owner) else None
+        try:
+            if waiting is not None and waiting.on_done is not None and _alive(waiting.owner):
+                waiting.on_done(result)
+        finally:
+            changes = changes_in(result)
+            if changes and self.feed is not None:
+                self.feed.publish(changes, owner)
 
     def _failed(self, number: int, exc: BaseException) -> None:
         waiting = self._finish(number)

@@ -64,7 +64,7 @@ def open_print_preview(parent: QWidget, context: ClientContext, kind: str, ids: 
     """Record and render the documents off the GUI thread and show them in a non-modal preview."""
     dialog = PrintPreviewDialog(context, kind, parent, expected=len(ids))
     dialog.show()
-    dialog.render([(kind, document_id) for document_id in ids])
+    dialog.start_render([(kind, document_id) for document_id in ids])
     return dialog
 
 
@@ -74,6 +74,14 @@ def print_batch(parent: QWidget, context: ClientContext, kind: str, ids: Sequenc
     batch = BatchPrint(parent, context, kind, ids)
     batch.start()
     return batch
+
+
+def _kind(kind: str) -> jobs.DocumentKind:
+    """A document kind the printing module knows ('delivery_note' or 'invoice')."""
+    for known in jobs.KINDS:
+        if known == kind:
+            return known
+    raise ValueError(f"Only delivery notes and invoices are printed, not {kind!r}.")
 
 
 def plural(count: int, kind: str) -> str:
@@ -255,10 +263,12 @@ class PrintPreviewDialog(QDialog):
         self.context = context
         self.kind = kind
         self.expected = expected
-        self.result: jobs.PrintResult | None = None
+        # what was printed; shadows QDialog.result(), which nothing here uses (tests read this one)
+        self.result: jobs.PrintResult | None = None  # type: ignore[assignment]
         self.pdf: bytes | None = None
         self.job: RenderJob | None = None
         self.printing = False
+        self._print_relay: _PrintRelay | None = None
         self.setObjectName("printPreview")
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.setModal(False)
@@ -350,7 +360,7 @@ class PrintPreviewDialog(QDialog):
             (QKeySequence.StandardKey.ZoomOut, self.zoom_out),
             ("Ctrl+0", self.fit_width),
         ):
-            QShortcut(QKeySequence(keys), self, activated=slot)
+            QShortcut(QKeySequence(keys), self).activated.connect(slot)
         self._update_buttons()
 
     def _tool_button(self, text: str, tip: str, slot: Callable[[], None]) -> QPushButton:
@@ -375,7 +385,7 @@ class PrintPreviewDialog(QDialog):
 
     # -- rendering ------------------------------------------------------------------------------------------
 
-    def render(self, requests: Any) -> None:
+    def start_render(self, requests: Any) -> None:
         """Record and render `requests` (as print_documents takes them) on a worker thread."""
         self.job = RenderJob(self.context, requests)
         self.job.progress.connect(self._rendering)
@@ -631,7 +641,9 @@ class BatchPrint(QObject):
         self.parent_widget = parent
         self.context = context
         self.kind = kind
-        self.requests: Any = jobs.Unprinted(kind) if ids is None else [(kind, document_id) for document_id in ids]
+        self.requests: Any = (
+            jobs.Unprinted(_kind(kind)) if ids is None else [(kind, document_id) for document_id in ids]
+        )
         self.preview: PrintPreviewDialog | None = None
         self.outcome = ""  # "printed", "cancelled" or the error sentence
         self.job = RenderJob(context, self.requests)

@@ -109,7 +109,7 @@ class FilterBar(QWidget):
         self.state.currentIndexChanged.connect(lambda _: self.state_changed.emit(self.state.currentData()))
         self.state.setVisible(bool(states))
         layout.addWidget(self.state)
-        QShortcut(QKeySequence.StandardKey.Find, self, activated=self.focus_search)
+        QShortcut(QKeySequence.StandardKey.Find, self).activated.connect(self.focus_search)
 
     def focus_search(self) -> None:
         self.search.setFocus()

@@ -21,6 +21,7 @@ from sqlalchemy.engine import make_url
 
 from server_db.app import migrate
 from server_db.app.embedded import EmbeddedServer
+from server_db.core import departments
 from server_db.core.db import Database
 from tests.factories import World
 
@@ -73,8 +74,8 @@ class TestServer:
         self.execute(f"CREATE DATABASE {name} TEMPLATE {self.template}")
         # database-level grants are not copied with a template (migrate.apply_database_grants)
         self.execute(
-            f"REVOKE CONNECT, TEMPORARY ON DATABASE {name} FROM PUBLIC; GRANT CONNECT ON DATABASE {name} "
-            "TO erp_sales, erp_warehouse, erp_purchasing, erp_production, erp_finance, erp_supervisor, erp_admin"
+            f"REVOKE CONNECT, TEMPORARY ON DATABASE {name} FROM PUBLIC;"
+            f" GRANT CONNECT ON DATABASE {name} TO {', '.join(departments.roles())}"
         )
         return name
 

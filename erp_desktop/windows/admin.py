@@ -5,6 +5,8 @@ People are not in the event outbox, so the user list is read again after every a
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
@@ -22,15 +24,18 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from erp_desktop.context import ClientContext
 from erp_desktop.table_models import Column
 from erp_desktop.widgets import MessageBar, confirm
-from erp_desktop.windows.audit import TABLE_LABELS, AuditDialog, AuditView, find_order, order_of
+from erp_desktop.windows.audit import TABLE_LABELS, AuditDialog, AuditView, order_of
 from erp_desktop.windows.base import RoleWindow
+from erp_desktop.windows.sessions import SessionsPanel
 from server_db.core.changes import Changes
 from server_db.core.departments import DEPARTMENT_LABELS, DEPARTMENTS
 from server_db.core.errors import DomainError
 from server_db.people import queries as people_queries
 from server_db.people import services as people
+from server_db.sales import queries as sales_queries
 from server_db.supervisor import audit
 
 USER_COLUMNS = [
@@ -45,12 +50,14 @@ USER_COLUMNS = [
 AUDIT_LIMITS = (200, 1000, 5000)
 
 
-def users_with_status(session: Any, ids: Any = None) -> list[dict[str, Any]]:
-    """The user list with a word for active / disabled (`ids` is accepted for LiveList and ignored)."""
-    rows = people_queries.list_users(session)
-    for row in rows:
-        row["status"] = "active" if row["active"] else "disabled"
-    return rows
+def with_status(row: dict[str, Any]) -> None:
+    """A word for whether the user may log in."""
+    row["status"] = "active" if row["active"] else "disabled"
+
+
+def logins_changed(changes: Changes) -> set[str]:
+    """The people an event names (their login is the event's document number)."""
+    return {e.document_no for e in changes.events if e.document_type == "user" and e.document_no}
 
 
 def disabled_in_grey(record: dict[str, Any]) -> tuple[str | None, str | None, bool]:
@@ -193,7 +200,7 @@ class AdminWindow(RoleWindow):
     department = "admin"
     title = "Administration"
 
-    def __init__(self, context: Any, parent: QWidget | None = None) -> None:
+    def __init__(self, context: ClientContext, parent: QWidget | None = None) -> None:
         super().__init__(context, parent)
         self.inbox.hide()  # no event is the administrator's business (erp_desktop.inbox): room for the lists
         self.may_read = context.may("read_audit")  # the supervisor and the admin read users and the audit
@@ -202,8 +209,9 @@ class AdminWindow(RoleWindow):
 
         self.users = self.live_list(
             USER_COLUMNS,
-            users_with_status,
-            lambda _: None,
+            people_queries.list_users,
+            logins_changed,
+            display=with_status,
             key="login",
             extra_fields=("active",),
             search="Search login, name (Ctrl+F)",
@@ -217,7 +225,9 @@ class AdminWindow(RoleWindow):
         for name in DEPARTMENTS:
             self.department_filter.addItem(name.capitalize(), name)
         self.department_filter.currentIndexChanged.connect(self._filter_department)
-        self.users.filter.layout().addWidget(self.department_filter)
+        bar = self.users.filter.layout()
+        assert bar is not None
+        bar.addWidget(self.department_filter)
         self.users.table.activated_id.connect(lambda _: self.change_department())
         if not self.may_read:
             self.lists.remove(self.users)  # nothing to load: the database would refuse
@@ -226,6 +236,8 @@ class AdminWindow(RoleWindow):
         self.tabs.setObjectName("adminTabs")
         self.tabs.addTab(self.users.container, "&Users")
         self.tabs.addTab(self._build_audit_tab(), "Audit t&rail")
+        self.sessions = SessionsPanel(self, may_end=context.may("manage_users"))
+        self.tabs.addTab(self.sessions, "&Sessions")
         self.tabs.currentChanged.connect(self._tab_changed)
         self.central(self.tabs)
 
@@ -325,11 +337,11 @@ class AdminWindow(RoleWindow):
         actor_label.setBuddy(self.audit_actor)
         order_label = QLabel("&Order:", page)
         order_label.setBuddy(self.order_number)
-        for widget in (table_label, self.audit_table, actor_label, self.audit_actor, self.audit_limit):
-            controls.addWidget(widget)
+        for control in (table_label, self.audit_table, actor_label, self.audit_actor, self.audit_limit):
+            controls.addWidget(control)
         controls.addStretch(1)
-        for widget in (order_label, self.order_number, show):
-            controls.addWidget(widget)
+        for lookup in (order_label, self.order_number, show):
+            controls.addWidget(lookup)
         self.audit_view = AuditView(page)
         self.audit_view.table.activated_id.connect(lambda _: self.open_row_order())
         self.audit_view.table.setToolTip("Enter or double-click: the whole history of the row's sales order")
@@ -379,7 +391,12 @@ class AdminWindow(RoleWindow):
 
     def open_order_history(self) -> None:
         number = self.order_number.text()
-        self.run(find_order, number, on_done=lambda found: self.open_audit(*found), on_error=self._order_not_found)
+        self.run(
+            sales_queries.find_order,
+            number,
+            on_done=lambda found: self.open_audit(*found),
+            on_error=self._order_not_found,
+        )
 
     def _order_not_found(self, exc: BaseException) -> None:
         self.show_error(exc)
@@ -434,9 +451,15 @@ class AdminWindow(RoleWindow):
 
     # -- actions --------------------------------------------------------------------------------------------
 
-    def _open_dialog(self, dialog: AccountDialog, operation: Any, done: Any) -> AccountDialog:
-        """Show the dialog (not blocking the window); each submit runs `operation(values)` off the GUI
-        thread; a refusal stays in the dialog, success closes it and reads the users again."""
+    def _open_dialog(
+        self,
+        dialog: AccountDialog,
+        operation: Callable[[dict[str, Any]], Callable[..., object]],
+        done: Callable[[dict[str, Any], object], str],
+    ) -> AccountDialog:
+        """Show the dialog (not blocking the window); each submit runs the service `operation(values)` names
+        off the GUI thread; a refusal stays in the dialog, success closes it (the change reaches the list as
+        every other does, by its events)."""
         if self.dialog is not None:
             self.dialog.close()
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
@@ -445,7 +468,6 @@ class AdminWindow(RoleWindow):
             if self.dialog is dialog:
                 dialog.accept()
             self.message.show_message(done(values, result))
-            self.reload()
 
         def failed(exc: BaseException) -> None:
             if self.dialog is dialog and dialog.isVisible():  # the refusal belongs next to the fields
@@ -472,16 +494,16 @@ class AdminWindow(RoleWindow):
     def add_user(self) -> AccountDialog:
         self.tabs.setCurrentIndex(0)
 
-        def operation(values: dict[str, Any]) -> Any:
-            return lambda session: people.create_user(
-                session,
+        def operation(values: dict[str, Any]) -> Callable[..., object]:
+            return partial(
+                people.create_user,
                 login=values["login"],
                 department=values["department"],
                 password=values["password"],
                 full_name=values["full_name"],
             )
 
-        def done(values: dict[str, Any], _: Any) -> str:
+        def done(values: dict[str, Any], _: object) -> str:
             self.users.select_when_listed(values["login"])
             return f"User {values['login']} added to {values['department']}; they can log in now."
 
@@ -493,10 +515,10 @@ class AdminWindow(RoleWindow):
             return None
         login = record["login"]
 
-        def operation(values: dict[str, Any]) -> Any:
-            return lambda session: people.set_department(session, login, values["department"])
+        def operation(values: dict[str, Any]) -> Callable[..., object]:
+            return partial(people.set_department, login=login, department=values["department"])
 
-        def done(values: dict[str, Any], _: Any) -> str:
+        def done(values: dict[str, Any], _: object) -> str:
             return f"{login} now works in {values['department']}; the new rights apply from their next login."
 
         dialog = AccountDialog(
@@ -510,8 +532,8 @@ class AdminWindow(RoleWindow):
             return None
         login = record["login"]
 
-        def operation(values: dict[str, Any]) -> Any:
-            return lambda session: people.set_password(session, login, values["password"])
+        def operation(values: dict[str, Any]) -> Callable[..., object]:
+            return partial(people.set_password, login=login, password=values["password"])
 
         return self._open_dialog(
             AccountDialog(AccountDialog.PASSWORD, self, login=login, full_name=record["full_name"]),
@@ -531,21 +553,22 @@ class AdminWindow(RoleWindow):
         if not confirm(self, "Disable user", question, destructive=True):
             return
 
-        def done(ended: int) -> None:
-            plural = "s" if ended != 1 else ""
-            sessions = f"{ended} open session{plural} ended" if ended else "no open sessions"
+        def ended(count: int) -> None:
+            plural = "s" if count != 1 else ""
+            sessions = f"{count} open session{plural} ended" if count else "no open sessions"
             self.message.show_message(f"{login} is disabled ({sessions}).")
-            self.reload()
 
-        self.run(people.disable_user, login, on_done=done)
+        # two transactions: the sessions end once the refusal of new logins is committed, so a client that
+        # reconnects at once is not let in again
+        self.run(people.disable_user, login, on_done=lambda _: self.run(people.end_sessions, login, on_done=ended))
 
     def enable_user(self) -> None:
         record = self.users.table.current_record()
         if record is None or record["active"]:
             return
         login = record["login"]
-        self.run(
-            people.enable_user,
-            login,
-            on_done=lambda _: (self.message.show_message(f"{login} is enabled and can log in again."), self.reload()),
-        )
+
+        def done(_: object) -> None:
+            self.message.show_message(f"{login} is enabled and can log in again.")
+
+        self.run(people.enable_user, login, on_done=done)

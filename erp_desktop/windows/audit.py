@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QFontDatabase, QKeySequence, QShortcut
+from PySide6.QtGui import QFont, QFontDatabase, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -27,11 +27,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from erp_desktop.context import ClientContext
 from erp_desktop.table_models import Column
 from erp_desktop.widgets import FilterBar, MessageBar, RecordTable
-from server_db.core.errors import NotFound, ValidationError
 from server_db.core.workflow import label
-from server_db.sales import services as sales
 from server_db.supervisor import audit
 
 TABLE_LABELS = {
@@ -189,17 +188,6 @@ def display_rows(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     return result
 
 
-def find_order(session: Any, number: str) -> tuple[int, str]:
-    """(id, number) of the sales order a person typed, e.g. 'so-2026-00001'; a sentence if there is none."""
-    typed = (number or "").strip()
-    if not typed:
-        raise ValidationError("Type an order number, e.g. SO-2026-00001.", field="order")
-    order = sales.order_by_number(session, typed)
-    if order is None:
-        raise NotFound(f"There is no sales order {typed.upper()}.")
-    return order.id, order.number
-
-
 # -- widgets --------------------------------------------------------------------------------------------
 
 
@@ -241,7 +229,7 @@ class AuditView(QWidget):
         layout.addWidget(self.filter)
         layout.addWidget(splitter, 1)
 
-    def _pane(self, name: str, font: Any) -> QPlainTextEdit:
+    def _pane(self, name: str, font: QFont) -> QPlainTextEdit:
         pane = QPlainTextEdit(self)
         pane.setObjectName(name)
         pane.setReadOnly(True)
@@ -291,7 +279,9 @@ class AuditDialog(QDialog):
     """One sales order's history: the order, its lines, reservations, purchase requests, production
     orders, delivery notes, invoices and payments, oldest first. F5 reads it again."""
 
-    def __init__(self, context: Any, order_id: int, order_number: str | None, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, context: ClientContext, order_id: int, order_number: str | None, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.context = context
         self.order_id = order_id
@@ -314,7 +304,7 @@ class AuditDialog(QDialog):
         layout.addWidget(self.message)
         layout.addWidget(self.view, 1)
         layout.addWidget(buttons)
-        QShortcut(QKeySequence(QKeySequence.StandardKey.Refresh), self, activated=self.load)
+        QShortcut(QKeySequence(QKeySequence.StandardKey.Refresh), self).activated.connect(self.load)
         self._set_heading("reading…")
         self.load()
 

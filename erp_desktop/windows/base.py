@@ -1,6 +1,9 @@
 """What every role window has: a toolbar, a message bar, a status bar that says whether the window is
 live, an inbox of the events that concern the department, and lists that refresh only the rows an event
-names. A hidden window collects the changes and applies them when it is shown again."""
+names. A hidden window collects the changes and applies them when it is shown again.
+
+A window follows one signal, the client's `ChangeFeed.changed`: its own operations' changes and everyone
+else's arrive there alike, so a window never refetches by hand after its own action."""
 
 from __future__ import annotations
 
@@ -22,37 +25,45 @@ from PySide6.QtWidgets import (
 )
 
 from erp_desktop.context import ClientContext
+from erp_desktop.dialogs import ChangePasswordDialog, work_done, work_failed
 from erp_desktop.inbox import inbox_message
 from erp_desktop.live import CONNECTED, RECONNECTING
 from erp_desktop.table_models import Column, NewestAnswers
 from erp_desktop.widgets import FilterBar, InboxDock, MessageBar, RecordTable, describe_error
 from server_db.core.changes import Changes
 from server_db.core.errors import ConcurrentChange, DomainError
+from server_db.people import services as people
 
 log = logging.getLogger(__name__)
 
 
+Rows = list[dict[str, Any]]
+
+
 class LiveList:
     """A table fed by a query. `query(session, ids=None)` returns rows; `ids_of(changes)` says which ids
-    an event touches (None: not this list's business). Only those rows are fetched again."""
+    an event touches (None: not this list's business). Only those rows are fetched again. `display(row)`,
+    if given, adds what a row shows on screen (a name joined from two fields...) on the GUI thread."""
 
     def __init__(
         self,
         window: RoleWindow,
         columns: Sequence[Column],
-        query: Callable[..., list[dict[str, Any]]],
-        ids_of: Callable[[Changes], Iterable[int] | None],
+        query: Callable[..., Rows],
+        ids_of: Callable[[Changes], Iterable[Any] | None],
         *,
         states: Sequence[str] = (),
         key: str = "id",
         extra_fields: Sequence[str] = (),
         search: str = "Search (Ctrl+F)",
-        sort: Any = (0, Qt.SortOrder.DescendingOrder),
+        sort: tuple[int, Qt.SortOrder] | None = (0, Qt.SortOrder.DescendingOrder),
         fast_sort: bool = False,
+        display: Callable[[dict[str, Any]], None] | None = None,
     ) -> None:
         self.window = window
         self.query = query
         self.ids_of = ids_of
+        self.display = display
         self.table = RecordTable(columns, key=key, extra_fields=extra_fields, sort=sort, fast_sort=fast_sort)
         self.filter = FilterBar(states, placeholder=search)
         self.table.connect_filter(self.filter)
@@ -75,11 +86,11 @@ class LiveList:
         ticket = self._loading = self._loads
         self._touched_while_loading = set()
 
-        def done(rows: list[dict[str, Any]]) -> None:
+        def done(rows: Rows) -> None:
             if ticket != self._loading:
                 return  # a newer load is on its way
             current = self.table.current_id()
-            self.table.source.reset(rows)
+            self.table.source.reset(self._displayed(rows))
             if current is not None:
                 self.table.select_id(current)
             self.loaded = True
@@ -107,17 +118,28 @@ class LiveList:
         ticket = self._answers.ask(ordered)
         self.window.run(self.query, ids=ordered, on_done=lambda rows: self._merge(ticket, ordered, rows))
 
-    def _merge(self, ticket: int, ids: list[Any], rows: list[dict[str, Any]]) -> None:
+    def _merge(self, ticket: int, ids: list[Any], rows: Rows) -> None:
         current = self._answers.answered(ticket, ids)
         if not current:
             return
         field = self.table.source.key
-        self.table.source.replace_subset(current, [row for row in rows if row[field] in current])
+        self.table.source.replace_subset(current, self._displayed([row for row in rows if row[field] in current]))
         self._listed()
 
+    def _displayed(self, rows: Rows) -> Rows:
+        if self.display is not None:
+            for row in rows:
+                self.display(row)
+        return rows
+
     def select_when_listed(self, key: Any) -> None:
-        """Select this row once a load or refetch has put it in the list (a document just created)."""
-        self._select_once_listed = key
+        """Select this row now if it is listed, else once a load or refetch puts it in the list (a document
+        just created: the change feed may have brought it before or after the operation's answer)."""
+        if self.table.source.row_of(key) is not None:
+            self._select_once_listed = None
+            self.table.select_id(key)
+        else:
+            self._select_once_listed = key
 
     def reveal(self, key: Any) -> bool:
         """Bring a row forward: select it, clearing the search and the state filter if they hide it."""
@@ -169,7 +191,7 @@ class RoleWindow(QMainWindow):
         self._pending = Changes()
         self.lists: list[LiveList] = []
         self._actions: list[tuple[QAction, Callable[[], bool]]] = []
-        context.live.changed.connect(self._on_changes)
+        context.feed.changed.connect(self._on_changes)
         context.live.status_changed.connect(self._show_connection)
         context.operations.busy_changed.connect(self._show_busy)
         self._show_connection(context.live.status)
@@ -177,6 +199,12 @@ class RoleWindow(QMainWindow):
         refresh.setShortcut(QKeySequence(QKeySequence.StandardKey.Refresh))
         refresh.triggered.connect(self.reload)
         self.addAction(refresh)
+        file_menu = self.menuBar().addMenu("&File")
+        change_password = file_menu.addAction("Change my &password…")
+        change_password.setObjectName("changeMyPassword")
+        change_password.triggered.connect(self.change_my_password)
+        file_menu.addSeparator()
+        file_menu.addAction("&Close", QKeySequence(QKeySequence.StandardKey.Close), self.close)
 
     # -- building -----------------------------------------------------------------------------------------
 
@@ -192,7 +220,7 @@ class RoleWindow(QMainWindow):
     def action(
         self,
         text: str,
-        slot: Callable[[], None],
+        slot: Callable[[], object],
         *,
         shortcut: str | QKeySequence | None = None,
         duty: str | None = None,
@@ -234,7 +262,8 @@ class RoleWindow(QMainWindow):
     def tab_shortcuts(self, tabs: QTabWidget) -> None:
         """Ctrl+1 … Ctrl+n switch to the tabs."""
         for number in range(tabs.count()):
-            QShortcut(QKeySequence(f"Ctrl+{number + 1}"), self, activated=lambda n=number: tabs.setCurrentIndex(n))
+            shortcut = QShortcut(QKeySequence(f"Ctrl+{number + 1}"), self)
+            shortcut.activated.connect(lambda n=number: tabs.setCurrentIndex(n))
 
     def update_actions(self) -> None:
         for act, enabled in self._actions:
@@ -257,7 +286,7 @@ class RoleWindow(QMainWindow):
         self,
         function: Callable[..., Any],
         *args: Any,
-        on_done: Callable[[Any], None] | None = None,
+        on_done: Callable[[Any], object] | None = None,
         on_error: Callable[[BaseException], None] | None = None,
         done_message: str | None = None,
         **kwargs: Any,
@@ -287,7 +316,9 @@ class RoleWindow(QMainWindow):
 
     # -- live updates ---------------------------------------------------------------------------------------
 
-    def _on_changes(self, changes: Changes) -> None:
+    def _on_changes(self, changes: Changes, origin: object = None) -> None:
+        """Everything that changed, from this client's operations (`origin` the widget that ran it) and from
+        everyone else (`origin` "live"), takes this one path."""
         for event in changes.events:
             message = inbox_message(event, self.context.department)
             if message:
@@ -322,6 +353,26 @@ class RoleWindow(QMainWindow):
     @property
     def connection_text(self) -> str:
         return self._connection.text()
+
+    def change_my_password(self) -> ChangePasswordDialog:
+        """The person's own password, in the app: the rule applies and the change is audited (in psql,
+        PostgreSQL lets anyone change their own password without either)."""
+        dialog = ChangePasswordDialog(self, self.context.identity.login)
+
+        def changed(_: object) -> None:
+            work_done(dialog)
+            self.message.show_message("Your password is changed.")
+
+        dialog.submitted.connect(
+            lambda password: self.run(
+                people.change_my_password,
+                password,
+                on_done=changed,
+                on_error=lambda exc: work_failed(dialog, exc, self.show_error),
+            )
+        )
+        dialog.open()
+        return dialog
 
     def show_order(self, order_id: int) -> None:
         """Bring an order forward (from the inbox). Windows with order lists override this."""

@@ -21,6 +21,7 @@ from PySide6.QtGui import QColor, QFont, QPainter
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QSplitter, QWidget
 
 from erp_desktop import format as fmt
+from erp_desktop.context import ClientContext
 from erp_desktop.table_models import Column
 from erp_desktop.widgets import Tile
 from erp_desktop.windows.audit import AuditDialog
@@ -75,7 +76,7 @@ class BoardWindow(RoleWindow):
     department = "supervisor"
     title = "Order board"
 
-    def __init__(self, context: Any, parent: QWidget | None = None) -> None:
+    def __init__(self, context: ClientContext, parent: QWidget | None = None) -> None:
         super().__init__(context, parent)
         self.board = self.live_list(
             BOARD_COLUMNS,

@@ -71,23 +71,14 @@ AGEING_COLUMNS = [
 BUCKETS = ("current", "days_1_30", "days_31_60", "days_61_90", "over_90", "total")
 
 
-def invoice_rows(session: Any, *, ids: Any = None) -> list[dict[str, Any]]:
-    """The invoice list's rows, with the kind as it reads on screen."""
-    rows = finance_queries.invoices(session, ids=ids)
-    for row in rows:
-        row["kind_label"] = "credit note" if row["kind"] == "credit_note" else "invoice"
-        if row["kind"] == "credit_note":
-            row["open_amount"] = None  # settled against the invoice it corrects: nothing is open on it
-        if row["number"] is None:
-            row["number"] = f"draft #{row['id']}"
-    return rows
-
-
-def invoice_and_read(session: Any, order_id: int) -> dict[str, Any]:
-    """Invoice what was shipped, post it, and read back its number and total for the message."""
-    changes = finance.invoice_order(session, order_id)
-    assert changes.id is not None
-    return finance_queries.invoices(session, ids=[changes.id])[0]
+def invoice_display(row: dict[str, Any]) -> None:
+    """How an invoice reads in the list: its kind in words; a credit note shows no open amount (it is
+    settled against the invoice it corrects); a draft, which has no number yet, is called by its id."""
+    row["kind_label"] = "credit note" if row["kind"] == "credit_note" else "invoice"
+    if row["kind"] == "credit_note":
+        row["open_amount"] = None
+    if row["number"] is None:
+        row["number"] = f"draft #{row['id']}"
 
 
 def overdue_in_red(record: dict[str, Any]) -> tuple[str | None, str | None, bool]:
@@ -169,10 +160,8 @@ class PaymentDialog(QDialog):
         self.ok_button.setEnabled(False)
         self.message.hide()
 
-        def done(_: Any) -> None:
-            self.recorded.emit(
-                f"Payment of {_money_text(amount)} recorded on {number} ({label(method)}, {paid_on.isoformat()})."
-            )
+        def done(_: object) -> None:
+            self.recorded.emit(f"Payment of {_money_text(amount)} recorded on {number} ({label(method)}, {paid_on}).")
             self.accept()
 
         def failed(exc: BaseException) -> None:
@@ -205,7 +194,7 @@ class FinanceWindow(RoleWindow):
     department = "finance"
     title = "Finance"
 
-    def __init__(self, context: Any, parent: QWidget | None = None) -> None:
+    def __init__(self, context: ClientContext, parent: QWidget | None = None) -> None:
         super().__init__(context, parent)
         self.to_invoice = self.live_list(
             TO_INVOICE_COLUMNS,
@@ -219,8 +208,9 @@ class FinanceWindow(RoleWindow):
 
         self.invoices = self.live_list(
             INVOICE_COLUMNS,
-            invoice_rows,
+            finance_queries.invoices,
             lambda c: c.invoices,
+            display=invoice_display,
             states=list(InvoiceState),
             extra_fields=("kind", "sales_order_id", "overdue", "version"),
             search="Search invoices, customers, orders (Ctrl+F)",
@@ -373,11 +363,17 @@ class FinanceWindow(RoleWindow):
         record = self.to_invoice.table.current_record()
         if not record or not self.context.may("invoice"):
             return
-        self.run(invoice_and_read, record["id"], on_done=self._invoiced)
+        self.run(finance.invoice_order, record["id"], on_done=lambda changes: self._invoiced(record, changes))
 
-    def _invoiced(self, invoice: dict[str, Any]) -> None:
-        text = f"{invoice['number']} posted: {fmt.money(invoice['gross_total'])}"
-        self.message.show_message(f"{text} ({invoice['customer_name']}, {invoice['order_number']}).", seconds=12)
+    def _invoiced(self, order: dict[str, Any], changes: Changes) -> None:
+        """The posting event carries the invoice's number and total; the order's row says whose it is."""
+        invoice_id = changes.id
+        posted = changes.latest("invoice", invoice_id) if invoice_id is not None else None
+        if invoice_id is None or posted is None:
+            self.message.show_message(f"{order['number']} invoiced.")
+            return
+        text = f"{posted.document_no} posted: {fmt.money(posted.payload.get('gross_total'))}"
+        self.message.show_message(f"{text} ({order['customer_name']}, {order['number']}).", seconds=12)
         if not self.context.may("print_invoices"):
             return
         offer = QMessageBox(
@@ -389,7 +385,7 @@ class FinanceWindow(RoleWindow):
         )
         offer.setObjectName("printOffer")
         offer.setDefaultButton(QMessageBox.StandardButton.Yes)
-        offer.finished.connect(lambda result: self._print_offer_answered(offer, invoice["id"], result))
+        offer.finished.connect(lambda result: self._print_offer_answered(offer, invoice_id, result))
         self.print_offer = offer
         offer.open()
 
@@ -468,13 +464,12 @@ class FinanceWindow(RoleWindow):
         )
 
     def _credited(self, record: dict[str, Any], changes: Changes) -> None:
-        def show(rows: list[dict[str, Any]]) -> None:
-            note = rows[0] if rows else {}
-            self.message.show_message(
-                f"{note.get('number', 'Credit note')} credits {record['number']}: {fmt.money(note.get('gross_total'))}."
-            )
-
-        if changes.id is None:
+        """The credit note's last event carries its number and total."""
+        note = changes.latest("invoice", changes.id) if changes.id is not None else None
+        if note is None:
             self.message.show_message(f"{record['number']} credited.")
             return
-        self.run(finance_queries.invoices, ids=[changes.id], on_done=show)
+        self.message.show_message(
+            f"{note.document_no or 'Credit note'} credits {record['number']}: "
+            f"{fmt.money(note.payload.get('gross_total'))}."
+        )

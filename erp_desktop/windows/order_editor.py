@@ -2,7 +2,9 @@
 
 Customer and product codes complete as you type (code or name, Chinese included); Enter on a line adds the
 next one; Tab moves through quantity, price and discount only. Each line shows live availability (on hand,
-reserved, available, incoming) and the date it could ship. Errors appear in place: the field or cell turns
+reserved, available, incoming), the date it could ship and its net: a pause in typing asks the database
+(`server_db.sales.queries.availability`), which computes the money with the same SQL functions that price the
+saved order, so the editor does no arithmetic of its own. Errors appear in place: the field or cell turns
 red and the message bar says why. Ctrl+Z undoes the last unsaved edit; closing with unsaved edits asks first.
 """
 
@@ -13,8 +15,8 @@ import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from PySide6.QtCore import QDate, QModelIndex, QStringListModel, Qt, QTimer, Signal
-from PySide6.QtGui import QBrush, QColor, QKeyEvent, QKeySequence, QShortcut
+from PySide6.QtCore import QAbstractItemModel, QDate, QModelIndex, QStringListModel, Qt, QTimer, Signal
+from PySide6.QtGui import QBrush, QCloseEvent, QColor, QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemDelegate,
     QAbstractItemView,
@@ -29,6 +31,7 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QPushButton,
     QStyledItemDelegate,
+    QStyleOptionViewItem,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -37,12 +40,13 @@ from PySide6.QtWidgets import (
 
 from erp_desktop import format as fmt
 from erp_desktop.context import ClientContext
+from erp_desktop.table_models import Index
 from erp_desktop.widgets import MessageBar, confirm
 from server_db.core.errors import ConcurrentChange, ValidationError
-from server_db.masterdata import queries as masterdata_queries
 from server_db.sales import queries as sales_queries
 from server_db.sales import services as sales
-from server_db.sales.services import HeaderInput, LineInput
+from server_db.sales.queries import Availability, OrderEntry
+from server_db.sales.services import HeaderInput, LineInput, SavedOrder
 
 SKU, DESCRIPTION, QTY, PRICE, DISCOUNT, NET, ON_HAND, RESERVED, AVAILABLE, INCOMING, SHIP = range(11)
 HEADERS = [
@@ -78,11 +82,11 @@ def _decimal(text: str) -> Decimal | None:
 class _CompletingDelegate(QStyledItemDelegate):
     """The SKU cell's editor: a line edit completing 'SKU — name' as you type."""
 
-    def __init__(self, completions: QStringListModel, parent: Any) -> None:
+    def __init__(self, completions: QStringListModel, parent: QWidget) -> None:
         super().__init__(parent)
         self.completions = completions
 
-    def createEditor(self, parent: QWidget, option: Any, index: QModelIndex) -> QWidget:
+    def createEditor(self, parent: QWidget, option: QStyleOptionViewItem, index: Index) -> QWidget:
         editor = QLineEdit(parent)
         completer = QCompleter(self.completions, editor)
         completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
@@ -90,8 +94,8 @@ class _CompletingDelegate(QStyledItemDelegate):
         editor.setCompleter(completer)
         return editor
 
-    def setModelData(self, editor: QWidget, model: Any, index: QModelIndex) -> None:
-        text = editor.text().strip()  # type: ignore[attr-defined]
+    def setModelData(self, editor: QWidget, model: QAbstractItemModel, index: Index) -> None:
+        text = editor.text().strip() if isinstance(editor, QLineEdit) else ""
         model.setData(index, text.split(" — ")[0].strip().upper() if " — " in text else text.upper())
 
 
@@ -196,8 +200,9 @@ class LinesTable(QTableWidget):
             if self.text(row, SKU):
                 new = self.add_line()
                 self.setCurrentCell(new, SKU)
-                if self.state() != QAbstractItemView.State.EditingState:
-                    self.editItem(self.item(new, SKU))
+                item = self.item(new, SKU)
+                if item is not None and self.state() != QAbstractItemView.State.EditingState:
+                    self.editItem(item)
             return
         self.setCurrentCell(row + 1, SKU)
 
@@ -301,9 +306,9 @@ class OrderEditor(QDialog):
         self.save_button.clicked.connect(lambda: self.save(confirm_after=False))
         self.confirm_button.clicked.connect(lambda: self.save(confirm_after=True))
         self.close_button.clicked.connect(self.close)
-        QShortcut(QKeySequence.StandardKey.Save, self, activated=lambda: self.save(confirm_after=False))
-        QShortcut(QKeySequence("Ctrl+Return"), self, activated=lambda: self.save(confirm_after=True))
-        QShortcut(QKeySequence.StandardKey.Undo, self, activated=self.undo)
+        QShortcut(QKeySequence.StandardKey.Save, self).activated.connect(lambda: self.save(confirm_after=False))
+        QShortcut(QKeySequence("Ctrl+Return"), self).activated.connect(lambda: self.save(confirm_after=True))
+        QShortcut(QKeySequence.StandardKey.Undo, self).activated.connect(self.undo)
 
         for widget in (self.customer, self.reference):
             widget.textEdited.connect(self._edited)
@@ -314,29 +319,23 @@ class OrderEditor(QDialog):
 
         self._availability_timer = QTimer(self, singleShot=True, interval=250)
         self._availability_timer.timeout.connect(self.refresh_availability)
+        self.requested.dateChanged.connect(lambda _: self._availability_timer.start())  # "later than requested"?
+        self.preview = Availability()  # the database's latest answer about the lines: stock, dates, money
+        self._preview_asked = 0
         self.ready = False
-        context.operations.run(self._load, order_id, on_done=self._loaded, on_error=self.message.show_error, owner=self)
+        context.operations.run(
+            sales_queries.order_entry, order_id, on_done=self._loaded, on_error=self.message.show_error, owner=self
+        )
 
     # -- loading ----------------------------------------------------------------------------------------
 
-    @staticmethod
-    def _load(session: Any, order_id: int | None) -> dict[str, Any]:
-        data: dict[str, Any] = {
-            "customers": masterdata_queries.customers(session),
-            "products": masterdata_queries.products(session),
-        }
-        if order_id is not None:
-            data["header"] = sales_queries.order_header(session, order_id)
-            data["lines"] = sales_queries.order_lines(session, order_id)
-        return data
-
-    def _loaded(self, data: dict[str, Any]) -> None:
+    def _loaded(self, entry: OrderEntry) -> None:
         self._restoring = True
-        self.customers = {c["code"]: c for c in data["customers"] if c["active"]}
-        self.products = {p["sku"]: p for p in data["products"] if p["active"]}
+        self.customers = {c["code"]: c for c in entry.customers}
+        self.products = {p["sku"]: p for p in entry.products}
         self.customer_completions.setStringList([f"{c['code']} — {c['name']}" for c in self.customers.values()])
         self.product_completions.setStringList([f"{p['sku']} — {p['name']}" for p in self.products.values()])
-        header = data.get("header")
+        header = entry.header
         if header is not None:
             self.version = header["version"]
             self.setWindowTitle(f"Edit sales order {header['number']}")
@@ -345,7 +344,7 @@ class OrderEditor(QDialog):
             self.reference.setText(header["customer_reference"])
             self.address.setPlainText(header["delivery_address"])
             self.notes.setPlainText(header["notes"])
-            for line in data["lines"]:
+            for line in entry.lines:
                 row = self.lines.add_line()
                 self.lines.set_text(row, SKU, line["sku"])
                 self.lines.set_text(row, DESCRIPTION, line["description"] or line["product_name"])
@@ -359,7 +358,7 @@ class OrderEditor(QDialog):
         self._dirty = False
         self._undo = [self.snapshot()]
         self.ready = True
-        self._recalculate()
+        self._show_summary()
         self.refresh_availability()
         (self.customer if not self.customer.text() else self.lines).setFocus()
         if self.customer.text():
@@ -409,33 +408,25 @@ class OrderEditor(QDialog):
                         self.lines.set_text(row, QTY, "1")
             item.setBackground(QBrush() if column in EDITABLE else item.background())
             item.setToolTip("")
+            if column in (SKU, QTY, PRICE, DISCOUNT):
+                self.lines.set_text(row, NET, "")  # until the database has priced the line as it now reads
         finally:
             self._restoring = False
         self._dirty = True
-        self._recalculate()
+        self._show_summary()
         self._push_undo()
         self._availability_timer.start()
 
-    def _recalculate(self) -> None:
-        total = Decimal(0)
-        self._restoring = True
-        try:
-            for row in range(self.lines.rowCount()):
-                qty, price = _decimal(self.lines.text(row, QTY)), _decimal(self.lines.text(row, PRICE))
-                discount = _decimal(self.lines.text(row, DISCOUNT)) or Decimal(0)
-                if qty is None or price is None:
-                    self.lines.set_text(row, NET, "")
-                    continue
-                net = (qty * price * (100 - discount) / 100).quantize(Decimal("0.01"))
-                total += net
-                self.lines.set_text(row, NET, fmt.money(net))
-        finally:
-            self._restoring = False
+    def _show_summary(self) -> None:
+        """Lines, the net total and the estimated ship date, all as the database's latest answer said."""
         lines = sum(1 for row in range(self.lines.rowCount()) if self.lines.text(row, SKU))
-        self.summary.setText(
-            f"{lines} line{'s' if lines != 1 else ''} · net {fmt.money(total)}"
-            + (f" · {self._estimate}" if getattr(self, "_estimate", "") else "")
-        )
+        preview = self.preview
+        text = f"{lines} line{'s' if lines != 1 else ''} · net {fmt.money(preview.net_total)}"
+        if preview.ship_date is not None:
+            text += f" · estimated ship date {fmt.date(preview.ship_date)}"
+            if preview.later_than_requested:
+                text += " — later than requested"
+        self.summary.setText(text)
 
     def line_inputs(self) -> list[LineInput]:
         result = []
@@ -454,11 +445,14 @@ class OrderEditor(QDialog):
             )
         return result
 
-    def header_input(self) -> HeaderInput:
+    def requested_date(self) -> dt.date | None:
         date = self.requested.date()
+        return None if date == NO_DATE else dt.date(date.year(), date.month(), date.day())
+
+    def header_input(self) -> HeaderInput:
         return HeaderInput(
             customer=self.customer.text().strip().split(" — ")[0].strip(),
-            requested_date=None if date == NO_DATE else date.toPython(),
+            requested_date=self.requested_date(),
             delivery_address=self.address.toPlainText(),
             customer_reference=self.reference.text(),
             notes=self.notes.toPlainText(),
@@ -467,46 +461,59 @@ class OrderEditor(QDialog):
     # -- availability -----------------------------------------------------------------------------------
 
     def refresh_availability(self) -> None:
-        wanted = []
+        """Ask the database about every line whose product and quantity are known: stock, ship date, money.
+        The price and discount go as typed (an empty price is the list price; one that is not a number
+        gets no net)."""
+        wanted: list[tuple[int, Decimal, str | None, str]] = []
         rows = []
-        for row in range(self.lines.rowCount()):
-            product = self.products.get(self.lines.text(row, SKU).upper())
-            qty = _decimal(self.lines.text(row, QTY))
-            if product is not None and qty is not None and qty > 0:
-                wanted.append((product["id"], qty))
-                rows.append(row)
+        self._restoring = True
+        try:
+            for row in range(self.lines.rowCount()):
+                product = self.products.get(self.lines.text(row, SKU).upper())
+                qty = _decimal(self.lines.text(row, QTY))
+                if product is not None and qty is not None and qty > 0:
+                    price = self.lines.text(row, PRICE)
+                    wanted.append((product["id"], qty, price or None, self.lines.text(row, DISCOUNT)))
+                    rows.append(row)
+                else:
+                    self.lines.set_text(row, NET, "")  # nothing to price until product and quantity are known
+        finally:
+            self._restoring = False
+        self._preview_asked += 1
+        ticket = self._preview_asked
         if not wanted:
+            self._show_availability(ticket, rows, Availability())
             return
         self.context.operations.run(
             sales_queries.availability,
             wanted,
-            on_done=lambda result: self._show_availability(rows, result),
+            requested_date=self.requested_date(),
+            on_done=lambda answer: self._show_availability(ticket, rows, answer),
             on_error=lambda exc: None,
             owner=self,
         )
 
-    def _show_availability(self, rows: list[int], result: list[Any]) -> None:
+    def _show_availability(self, ticket: int, rows: list[int], answer: Availability) -> None:
+        if ticket != self._preview_asked:
+            return  # a newer question is on its way: its answer describes the lines as they read now
+        self.preview = answer
         self._restoring = True
         try:
-            latest: dt.date | None = None
-            for row, line in zip(rows, result, strict=False):
+            for row, line in zip(rows, answer, strict=False):
                 if row >= self.lines.rowCount():
                     continue
+                self.lines.set_text(row, NET, fmt.money(line.net))
                 self.lines.set_text(row, ON_HAND, fmt.quantity(line.on_hand))
                 self.lines.set_text(row, RESERVED, fmt.quantity(line.reserved))
                 self.lines.set_text(row, AVAILABLE, fmt.quantity(line.available))
                 self.lines.set_text(row, INCOMING, fmt.quantity(line.incoming))
                 self.lines.set_text(row, SHIP, fmt.date(line.ship_date))
-                short = line.available < line.quantity
-                self.lines.item(row, AVAILABLE).setForeground(QBrush(QColor("#e53935" if short else "#2e7d32")))
-                latest = max(latest or line.ship_date, line.ship_date)
+                item = self.lines.item(row, AVAILABLE)
+                if item is not None:
+                    item.setForeground(QBrush(QColor("#e53935" if line.short else "#2e7d32")))
         finally:
             self._restoring = False
-        self._estimate = f"estimated ship date {fmt.date(latest)}" if latest else ""
-        date = self.requested.date()
-        if latest and date != NO_DATE and latest > date.toPython():
-            self._estimate += " — later than requested"
-        self._recalculate()
+        self._show_summary()
 
     # -- undo -------------------------------------------------------------------------------------------
 
@@ -546,7 +553,7 @@ class OrderEditor(QDialog):
         finally:
             self._restoring = False
         self._dirty = len(self._undo) > 1
-        self._recalculate()
+        self._show_summary()
         self._availability_timer.start()
 
     # -- saving -----------------------------------------------------------------------------------------
@@ -557,38 +564,22 @@ class OrderEditor(QDialog):
         if self.lines.state() == QAbstractItemView.State.EditingState:
             self.lines.setCurrentCell(-1, -1)  # commit the cell being typed in
         self._clear_marks()
-        header, lines = self.header_input(), self.line_inputs()
-        order_id, version = self.order_id, self.version
-
-        def work(session: Any) -> tuple[int, int]:
-            if order_id is None:
-                changes = sales.create_order(
-                    session,
-                    customer=header.customer,
-                    lines=lines,
-                    requested_date=header.requested_date,
-                    delivery_address=header.delivery_address,
-                    customer_reference=header.customer_reference,
-                    notes=header.notes,
-                )
-            else:
-                assert version is not None
-                changes = sales.update_order(session, order_id, expected_version=version, header=header, lines=lines)
-            assert changes.id is not None
-            if confirm_after:
-                sales.confirm_order(session, changes.id)
-            saved = sales_queries.order_header(session, changes.id)
-            assert saved is not None
-            return changes.id, saved["version"]
-
         self.save_button.setEnabled(False)
         self.confirm_button.setEnabled(False)
         self.context.operations.run(
-            work, on_done=lambda result: self._saved(result, confirm_after), on_error=self._save_failed, owner=self
+            sales.save_order,
+            self.order_id,
+            header=self.header_input(),
+            lines=self.line_inputs(),
+            expected_version=self.version,
+            confirm=confirm_after,
+            on_done=lambda saved: self._saved(saved, confirm_after),
+            on_error=self._save_failed,
+            owner=self,
         )
 
-    def _saved(self, result: tuple[int, int], confirmed: bool) -> None:
-        self.order_id, self.version = result
+    def _saved(self, saved: SavedOrder, confirmed: bool) -> None:
+        self.order_id, self.version = saved.order_id, saved.version
         self._dirty = False
         self._undo = [self.snapshot()]
         self.save_button.setEnabled(True)
@@ -621,8 +612,8 @@ class OrderEditor(QDialog):
                 "below_cost_reason": PRICE,
                 "description": DESCRIPTION,
             }.get(match.group(2), SKU)
-            if row is not None:
-                item = self.lines.item(row, column)
+            item = self.lines.item(row, column) if row is not None else None
+            if row is not None and item is not None:
                 self._restoring = True  # marking a cell is not an edit
                 try:
                     item.setBackground(QBrush(QColor("#ffcdd2")))
@@ -660,14 +651,16 @@ class OrderEditor(QDialog):
         self._restoring = True
         for row in range(self.lines.rowCount()):
             for column in EDITABLE:
-                self.lines.item(row, column).setBackground(QBrush())
+                item = self.lines.item(row, column)
+                if item is not None:
+                    item.setBackground(QBrush())
         self._restoring = False
 
     @property
     def dirty(self) -> bool:
         return self._dirty
 
-    def closeEvent(self, event: Any) -> None:
+    def closeEvent(self, event: QCloseEvent) -> None:
         if self._dirty and not confirm(
             self, "Unsaved order", "This order has unsaved changes. Close and lose them?", destructive=True
         ):

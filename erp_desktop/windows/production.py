@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 )
 
 from erp_desktop import format as fmt
+from erp_desktop.context import ClientContext
 from erp_desktop.table_models import Column
 from erp_desktop.widgets import confirm, form_dialog
 from erp_desktop.windows.base import RoleWindow
@@ -39,6 +40,7 @@ from server_db.core.changes import Changes
 from server_db.core.workflow import can_become
 from server_db.production import queries as production_queries
 from server_db.production import services as production
+from server_db.production.services import Schedule
 from server_db.production.states import ProductionOrderState
 
 LOAD_DAYS = 14
@@ -62,25 +64,9 @@ ORDER_COLUMNS = [
 ]
 
 
-def production_rows(session: Any, *, ids: Any = None) -> list[dict[str, Any]]:
-    """The list's rows: production orders with the product as it reads on screen."""
-    rows = production_queries.production_orders(session, ids=ids)
-    for row in rows:
-        row["product"] = f"{row['sku']} — {row['product_name']}"
-    return rows
-
-
-def schedule_and_count(session: Any) -> dict[str, Any]:
-    """Schedule, then say what the plan looks like (the figures of the message)."""
-    production.schedule_production(session)
-    rows = production_queries.production_orders(session, states=["released", "in_progress"])
-    return {"planned": len(rows), "late": [row["number"] for row in rows if row["late"]]}
-
-
-def release_all(session: Any, mo_ids: list[int]) -> int:
-    for mo_id in mo_ids:
-        production.release_production_order(session, mo_id)
-    return len(mo_ids)
+def with_product(row: dict[str, Any]) -> None:
+    """How a production order's product reads in the list: SKU and name."""
+    row["product"] = f"{row['sku']} — {row['product_name']}"
 
 
 def may_become(record: dict[str, Any] | None, target: str) -> bool:
@@ -126,10 +112,9 @@ class LoadCharts(QWidget):
             self.grid.removeWidget(view)
             view.deleteLater()
         for centre, days in by_centre.items():
-            view = self.views.get(centre)
-            if view is None:
-                view = self.views[centre] = self._new_view()
-            self._draw(view.chart(), days)
+            if centre not in self.views:
+                self.views[centre] = self._new_view()
+            self._draw(self.views[centre].chart(), days)
         self._arrange()
 
     def show_only(self, work_centre_id: int | None) -> None:
@@ -252,12 +237,13 @@ class ProductionWindow(RoleWindow):
     department = "production"
     title = "Production"
 
-    def __init__(self, context: Any, parent: QWidget | None = None) -> None:
+    def __init__(self, context: ClientContext, parent: QWidget | None = None) -> None:
         super().__init__(context, parent)
         self.orders = self.live_list(
             ORDER_COLUMNS,
-            production_rows,
+            production_queries.production_orders,
             self._touched,
+            display=with_product,
             states=list(ProductionOrderState),
             search="Search production orders, products, sales orders (Ctrl+F)",
             sort=(5, Qt.SortOrder.AscendingOrder),
@@ -283,7 +269,9 @@ class ProductionWindow(RoleWindow):
         self.work_centre.addItem("All work centres", None)
         self.work_centre.setMinimumContentsLength(18)
         self.work_centre.currentIndexChanged.connect(lambda _: self._filter())
-        bar.layout().addWidget(self.work_centre)
+        bar_layout = bar.layout()
+        assert bar_layout is not None
+        bar_layout.addWidget(self.work_centre)
         self._filter()
 
         self.chart_title = QLabel(
@@ -432,16 +420,16 @@ class ProductionWindow(RoleWindow):
             return
         numbers = ", ".join(r["number"] for r in records)
         self.run(
-            release_all,
+            production.release_production_orders,
             [r["id"] for r in records],
             done_message=f"Released {numbers}." if len(records) <= 3 else f"Released {len(records)} orders.",
         )
 
     def schedule(self) -> None:
-        self.run(schedule_and_count, on_done=self._scheduled)
+        self.run(production.schedule_and_report, on_done=self._scheduled)
 
-    def _scheduled(self, result: dict[str, Any]) -> None:
-        planned, late = result["planned"], result["late"]
+    def _scheduled(self, result: Schedule) -> None:
+        planned, late = result.planned, result.late
         if not planned:
             self.message.show_message("Nothing to schedule: release planned production orders first.")
         else:
@@ -451,11 +439,10 @@ class ProductionWindow(RoleWindow):
             else:
                 text += "none late."
             self.message.show_message(text, error=bool(late))
-        self.load_chart()
 
     def report_progress(self) -> None:
         record = self.orders.table.current_record()
-        if not on_the_floor(record) or not self.context.may("report_progress"):
+        if record is None or not on_the_floor(record) or not self.context.may("report_progress"):
             return
         spin = QSpinBox()
         spin.setObjectName("progress")

@@ -3,13 +3,14 @@ supplier), sent or cancelled; the purchase orders with their lines, overdue ones
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
 from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QMessageBox, QTabWidget, QVBoxLayout, QWidget
 
 from erp_desktop import format as fmt
+from erp_desktop.context import ClientContext
+from erp_desktop.dialogs import ask
 from erp_desktop.table_models import Column
 from erp_desktop.widgets import RecordTable
 from erp_desktop.windows.base import RoleWindow
@@ -60,82 +61,25 @@ def cancellable(record: dict[str, Any] | None) -> bool:
     return can_become("purchase_order", (record or {}).get("state"), PurchaseOrderState.CANCELLED)
 
 
-def _with_supplier(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    for row in rows:
-        row["supplier"] = f"{row['supplier_code']} · {row['supplier_name']}"
-    return rows
-
-
-# -- queries and operations as the window runs them (off the GUI thread) -------------------------------
-
-
-def open_requests(session: Any, *, ids: Sequence[int] | None = None) -> list[dict[str, Any]]:
-    """Open requests by supplier, then needed-by date; one that was ordered comes back empty and leaves."""
-    return _with_supplier(purchasing_queries.purchase_requests(session, ids=ids))
-
-
-def purchase_orders(session: Any, *, ids: Sequence[int] | None = None) -> list[dict[str, Any]]:
-    return _with_supplier(purchasing_queries.purchase_orders(session, ids=ids))
-
-
-def order_lines(session: Any, po_id: int) -> list[dict[str, Any]]:
-    rows = purchasing_queries.purchase_order_lines(session, po_id)
-    for row in rows:
-        row["value"] = row["quantity"] * row["unit_cost"]
-    return rows
-
-
-def create_orders(session: Any, request_ids: list[int] | None) -> tuple[Changes, list[str]]:
-    changes = purchasing.create_purchase_orders(session, request_ids=request_ids)
-    numbers = [
-        e.document_no or f"#{e.document_id}"
-        for e in changes.events
-        if e.document_type == "purchase_order" and e.event_type == "created"
-    ]
-    return changes, numbers
-
-
-def send_orders(session: Any, po_ids: list[int]) -> Changes:
-    """Send the chosen drafts together: all of them or, if one is refused, none."""
-    changes = Changes()
-    for po_id in po_ids:
-        changes = changes | purchasing.send_purchase_order(session, po_id)
-    return changes
-
-
-def ask(
-    parent: QWidget, title: str, text: str, on_yes: Callable[[], None], *, destructive: bool = False
-) -> QMessageBox:
-    """A yes/no question that does not block the event loop; `on_yes` runs only on Yes."""
-    box = QMessageBox(
-        QMessageBox.Icon.Warning if destructive else QMessageBox.Icon.Question,
-        title,
-        text,
-        QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-        parent,
-    )
-    box.setObjectName("question")
-    box.setDefaultButton(QMessageBox.StandardButton.No if destructive else QMessageBox.StandardButton.Yes)
-    box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-    yes = box.button(QMessageBox.StandardButton.Yes)
-    box.finished.connect(lambda _: on_yes() if box.clickedButton() is yes else None)
-    box.open()
-    return box
+def with_supplier(row: dict[str, Any]) -> None:
+    """How a supplier reads in the lists: its code and name."""
+    row["supplier"] = f"{row['supplier_code']} · {row['supplier_name']}"
 
 
 class PurchasingWindow(RoleWindow):
     department = "purchasing"
     title = "Purchasing"
 
-    def __init__(self, context: Any, parent: QWidget | None = None) -> None:
+    def __init__(self, context: ClientContext, parent: QWidget | None = None) -> None:
         super().__init__(context, parent)
         self.question: QMessageBox | None = None
 
         # (a) open requests, grouped by supplier (the first column), earliest need first within a supplier
         self.requests = self.live_list(
             REQUEST_COLUMNS,
-            open_requests,
+            purchasing_queries.purchase_requests,
             lambda c: c.purchase_requests,
+            display=with_supplier,
             extra_fields=("supplier_code", "supplier_name", "sales_order_id"),
             search="Search suppliers, products, orders (Ctrl+F)",
             sort=(0, Qt.SortOrder.AscendingOrder),
@@ -156,8 +100,9 @@ class PurchasingWindow(RoleWindow):
         # (b) purchase orders, the chosen one's lines below
         self.orders = self.live_list(
             ORDER_COLUMNS,
-            purchase_orders,
+            purchasing_queries.purchase_orders,
             lambda c: c.purchase_orders,
+            display=with_supplier,
             extra_fields=("supplier_code", "supplier_name", "version"),
             states=list(PurchaseOrderState),
             search="Search purchase orders, suppliers (Ctrl+F)",
@@ -276,7 +221,7 @@ class PurchasingWindow(RoleWindow):
             self.detail_title.setText("")
             self.lines.source.reset([])
             return
-        self.run(order_lines, po_id, on_done=lambda rows: self._lines_loaded(po_id, rows))
+        self.run(purchasing_queries.purchase_order_lines, po_id, on_done=lambda rows: self._lines_loaded(po_id, rows))
 
     def _lines_loaded(self, po_id: int, rows: list[dict[str, Any]]) -> None:
         record = self.orders.table.source.record_by_id(po_id)
@@ -324,10 +269,10 @@ class PurchasingWindow(RoleWindow):
         )
 
     def _create(self, request_ids: list[int] | None) -> None:
-        self.run(create_orders, request_ids, on_done=self._created)
+        self.run(purchasing.create_purchase_orders, request_ids=request_ids, on_done=self._created)
 
-    def _created(self, result: tuple[Changes, list[str]]) -> None:
-        changes, numbers = result
+    def _created(self, changes: Changes) -> None:
+        numbers = [e.document_no or f"#{e.document_id}" for e in changes.created("purchase_order")]
         self.message.show_message(
             f"Created {', '.join(numbers)} as draft{'s' if len(numbers) != 1 else ''}: check "
             f"{'them' if len(numbers) != 1 else 'it'} and send (Ctrl+Return).",
@@ -336,21 +281,17 @@ class PurchasingWindow(RoleWindow):
         if changes.id is not None:
             self.orders.select_when_listed(changes.id)
         self.tabs.setCurrentIndex(self.orders_tab)
-        self.apply_changes(changes)
 
     def send_purchase_orders(self) -> None:
         drafts = self._chosen_orders("draft")
         if not drafts:
             return
         source = self.orders.table.source
-        numbers = [source.record_by_id(i)["number"] for i in drafts]  # type: ignore[index]
+        numbers = [(source.record_by_id(i) or {}).get("number", f"#{i}") for i in drafts]
         self.run(
-            send_orders,
+            purchasing.send_purchase_orders,
             drafts,
-            on_done=lambda changes: (
-                self.apply_changes(changes),
-                self.message.show_message(f"{', '.join(numbers)} sent; the warehouse now expects the goods."),
-            ),
+            done_message=f"{', '.join(numbers)} sent; the warehouse now expects the goods.",
         )
 
     def cancel_purchase_order(self) -> None:
@@ -366,7 +307,6 @@ class PurchasingWindow(RoleWindow):
             lambda: self.run(
                 purchasing.cancel_purchase_order,
                 record["id"],
-                on_done=self.apply_changes,
                 done_message=f"{record['number']} cancelled; its requests are open again.",
             ),
             destructive=True,

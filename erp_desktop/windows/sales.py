@@ -9,6 +9,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QListWidget, QSplitter, QTabWidget, QVBoxLayout, QWidget
 
 from erp_desktop import format as fmt
+from erp_desktop.context import ClientContext
 from erp_desktop.table_models import Column
 from erp_desktop.widgets import RecordTable, ask_reason, confirm
 from erp_desktop.windows.base import RoleWindow
@@ -18,6 +19,7 @@ from server_db.core.changes import Changes
 from server_db.core.workflow import can_become
 from server_db.sales import queries as sales_queries
 from server_db.sales import services as sales
+from server_db.sales.queries import OrderDetail
 from server_db.sales.states import SalesOrderState
 
 ORDER_COLUMNS = [
@@ -53,7 +55,7 @@ class SalesWindow(RoleWindow):
     department = "sales"
     title = "Sales"
 
-    def __init__(self, context: Any, parent: QWidget | None = None) -> None:
+    def __init__(self, context: ClientContext, parent: QWidget | None = None) -> None:
         super().__init__(context, parent)
         self.orders = self.live_list(
             ORDER_COLUMNS,
@@ -125,18 +127,10 @@ class SalesWindow(RoleWindow):
             self.lines.source.reset([])
             self.timeline.clear()
             return
-        self.run(self._detail, order_id, on_done=self._detail_loaded)
+        self.run(sales_queries.order_detail, order_id, on_done=self._detail_loaded)
 
-    @staticmethod
-    def _detail(session: Any, order_id: int) -> dict[str, Any]:
-        return {
-            "header": sales_queries.order_header(session, order_id),
-            "lines": sales_queries.order_lines(session, order_id),
-            "timeline": sales_queries.order_timeline(session, order_id),
-        }
-
-    def _detail_loaded(self, detail: dict[str, Any]) -> None:
-        header = detail["header"]
+    def _detail_loaded(self, detail: OrderDetail) -> None:
+        header = detail.header
         if header is None or header["id"] != self.orders.table.current_id():
             return
         facts = [f"<b>{header['number']}</b> · {header['customer_name']} · {fmt.state(header['state'])}"]
@@ -154,9 +148,9 @@ class SalesWindow(RoleWindow):
             " · ".join(facts) + f"<br><span style='color:#666'>ship to: "
             f"{(header['ship_to'] or '').replace(chr(10), ', ')}</span>"
         )
-        self.lines.source.reset(detail["lines"])
+        self.lines.source.reset(detail.lines)
         self.timeline.clear()
-        for event in detail["timeline"]:
+        for event in detail.timeline:
             self.timeline.addItem(timeline_line(event))
         self.timeline.scrollToBottom()
 
@@ -192,8 +186,8 @@ class SalesWindow(RoleWindow):
         return editor
 
     def _order_saved(self, order_id: int) -> None:
+        """The editor's save reaches the list through the change feed; select the order once it is there."""
         self.orders.select_when_listed(order_id)
-        self.orders.refetch([order_id])
 
     def confirm_order(self) -> None:
         record = self.orders.table.current_record()

@@ -33,10 +33,13 @@ def upgrade() -> None:
             kind text NOT NULL,
             checksum text NOT NULL,
             source text NOT NULL,
+            fingerprint text,
             applied_at timestamptz NOT NULL DEFAULT now(),
             CONSTRAINT pk_replaceable_objects PRIMARY KEY (name)
         );
         ALTER TABLE erp.replaceable_objects OWNER TO erp_owner;
+        -- the administrator's view of who holds whom up reads every session's state and statement
+        GRANT pg_read_all_stats TO erp_owner;
     """)
     schema.require(op.get_bind(), "erp.states", "erp.departments")
     for table, document_type in STATE_TABLES.items():

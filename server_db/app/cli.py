@@ -169,6 +169,9 @@ def cmd_print(args: argparse.Namespace) -> int:
         _say(f"Give the {label} numbers to print, or --unprinted (not both).")
         return EXIT_USAGE
     output = Path(args.output)
+    if output.is_dir():
+        _say(f"{output} is a folder; give the name of the PDF file to write, e.g. {output / 'print.pdf'}.")
+        return EXIT_USAGE
     if not output.parent.is_dir():
         _say(f"The folder {output.parent} does not exist.")
         return EXIT_USAGE

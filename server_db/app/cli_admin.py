@@ -13,7 +13,7 @@ import unicodedata
 from collections.abc import Callable, Collection
 from typing import Any
 
-from server_db.app.cli import EXIT_OK, EXIT_USAGE, _open, _say
+from server_db.app.cli import EXIT_OK, EXIT_REFUSED, EXIT_USAGE, _open, _say
 from server_db.core.departments import DEPARTMENTS
 
 _DEPARTMENT_LIST = ", ".join(DEPARTMENTS[:-1]) + f" or {DEPARTMENTS[-1]}"
@@ -86,6 +86,19 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
         description="List every user: department, active or disabled, open sessions.",
     )
     listing.set_defaults(handler=cmd_user_list)
+
+    session = subparsers.add_parser(
+        "session",
+        help="see who holds whom up on the database, and end a session",
+        description="List the open sessions of the ERP database (longest-open transaction first, with whom each "
+        "holds up), or end one: a forgotten psql transaction that keeps the office waiting, say. Ending a session "
+        "is recorded in the audit trail. Needs an administrator's rights.",
+    )
+    sessions = session.add_subparsers(dest="session_command", required=True, metavar="{list,end}")
+    sessions.add_parser("list", help="the open sessions and who waits for whom").set_defaults(handler=cmd_session_list)
+    end = sessions.add_parser("end", help="end one session", description="End the session with process id PID.")
+    end.add_argument("pid", type=int, metavar="PID")
+    end.set_defaults(handler=cmd_session_end)
 
 
 def _password_option(parser: argparse.ArgumentParser) -> None:
@@ -168,7 +181,9 @@ def cmd_user_add(args: argparse.Namespace) -> int:
 def cmd_user_disable(args: argparse.Namespace) -> int:
     from server_db.people import services as people
 
-    ended = _with_database(args, people.disable_user, args.login)
+    with _open(args, load_demo=False) as opened:
+        opened.database.run(people.disable_user, args.login)
+        ended = opened.database.run(people.end_sessions, args.login)  # once nobody can log in again
     sessions = f"{ended} open session{'s' if ended != 1 else ''} ended" if ended else "no open sessions"
     print(f"User {args.login} disabled ({sessions}).")
     return EXIT_OK
@@ -222,6 +237,46 @@ def cmd_user_list(args: argparse.Namespace) -> int:
     print(format_table(["LOGIN", "NAME", "DEPARTMENT", "STATUS", "SESSIONS", "CREATED"], rows, right={4}))
     print(f"{len(users)} user{'s' if len(users) != 1 else ''}.")
     return EXIT_OK
+
+
+@_usage_errors
+def cmd_session_list(args: argparse.Namespace) -> int:
+    from server_db.people import queries as people_queries
+
+    with _open(args, load_demo=False) as opened:
+        open_sessions = opened.database.run(people_queries.open_sessions)
+        waits = opened.database.run(people_queries.blocking_sessions)
+    rows = [
+        [
+            str(s["pid"]),
+            s["login"] or "",
+            s["application"] or "",
+            s["client"] or "",
+            s["state"] or "",
+            s["transaction_since"].astimezone().strftime("%H:%M:%S") if s["transaction_since"] else "",
+            str(s["blocks"]) if s["blocks"] else "",
+            (s["query"] or "").replace("\n", " ")[:50],
+        ]
+        for s in open_sessions
+    ]
+    print(format_table(["PID", "LOGIN", "APPLICATION", "FROM", "STATE", "SINCE", "HOLDS UP", "LAST STATEMENT"], rows))
+    for wait in waits:
+        print(
+            f"{wait['waiting_login']} (session {wait['waiting_pid']}) waits for {wait['blocking_login']} "
+            f"(session {wait['blocking_pid']}, {wait['blocking_state']})."
+        )
+    if waits:
+        print("End the session holding the others up with: python main.py session end PID")
+    return EXIT_OK
+
+
+@_usage_errors
+def cmd_session_end(args: argparse.Namespace) -> int:
+    from server_db.people import services as people
+
+    ended = _with_database(args, people.end_session, args.pid)
+    print(f"Session {args.pid} ended." if ended else f"Session {args.pid} could not be ended.")
+    return EXIT_OK if ended else EXIT_REFUSED
 
 
 # -- output ---------------------------------------------------------------------------------------------

@@ -81,18 +81,24 @@ def cmd_server(args: argparse.Namespace) -> int:
     except EmbeddedServerError as exc:
         raise DatabaseUnavailable(str(exc)) from None
     database = Database(server.url(), application_name="erp-server")
+    local_only = _local_only(args.listen)
     try:
         migrate.upgrade(database.engine)
-        if args.demo:
-            demo.load(database, progress=print)
+        _close_maintenance_databases(database)
+        loaded = args.demo and demo.load(database, progress=print)
+        if loaded and not local_only:
+            _random_demo_passwords(database)
         if args.admin:
             _ensure_admin(database, args.admin)
     finally:
         database.dispose()
-    host = socket.gethostname()
     scheme = "TLS required" if args.tls_cert else "no TLS"
     print(f"Office server running in {args.data} on {args.listen}:{args.port} ({scheme}).")
-    print(f"Other PCs connect with: python main.py --db postgresql://USER@{host}:{args.port}/erp")
+    if local_only:
+        print(f"Only this PC can connect: python main.py --db postgresql://USER@{args.listen}:{args.port}/erp")
+    else:
+        host = socket.gethostname()
+        print(f"Other PCs connect with: python main.py --db postgresql://USER@{host}:{args.port}/erp")
     if args.detach:
         return EXIT_OK
     print("Press Ctrl+C to stop it.")
@@ -103,6 +109,35 @@ def cmd_server(args: argparse.Namespace) -> int:
     server.stop()
     print("Stopped.")
     return EXIT_OK
+
+
+def _local_only(listen: str) -> bool:
+    """Whether the server listens only on this PC's own addresses."""
+    addresses = {a.strip() for a in listen.split(",") if a.strip()}
+    return bool(addresses) and addresses <= {"127.0.0.1", "localhost", "::1"}
+
+
+def _close_maintenance_databases(database) -> None:
+    """Logins connect to the ERP database only, not to the server's own maintenance databases."""
+    with database.engine.begin() as connection:
+        connection.exec_driver_sql("REVOKE CONNECT, TEMPORARY ON DATABASE postgres FROM PUBLIC")
+        connection.exec_driver_sql("REVOKE CONNECT, TEMPORARY ON DATABASE template1 FROM PUBLIC")
+
+
+def _random_demo_passwords(database) -> None:
+    """On a server other PCs can reach, the demo users do not keep the password the README publishes: each
+    gets a random one, shown once here."""
+    import secrets
+
+    from server_db.core.departments import DEPARTMENTS
+    from server_db.people import services as people
+
+    print("Other PCs can reach this server, so the demo users get passwords of their own (shown only now):")
+    for department in DEPARTMENTS:
+        login = people.demo_login(department)
+        password = secrets.token_urlsafe(9)
+        database.run(people.set_password, login, password)
+        print(f"  {login:<18} {password}")
 
 
 def _ensure_admin(database, login: str) -> None:

@@ -6,28 +6,17 @@ the same services a clerk's window uses, one transaction each, so the demo also 
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from server_db.core.calls import current_date
+from server_db.app.fixtures import Clerk, CompanySpec, build
 from server_db.core.db import Database
-from server_db.finance import services as finance
-from server_db.masterdata import services as masterdata
 from server_db.masterdata.models import Customer
 from server_db.people import services as people
-from server_db.production import queries as production_queries
-from server_db.production import services as production
-from server_db.purchasing import queries as purchasing_queries
-from server_db.purchasing import services as purchasing
-from server_db.sales import queries as sales_queries
-from server_db.sales import services as sales
 from server_db.sales.models import SalesOrder
-from server_db.sales.services import LineInput
-from server_db.warehouse import services as warehouse
 
 DEMO_MARKER = "HUALIAN"  # a demo customer code; its presence means the demo is loaded
 
@@ -105,6 +94,7 @@ BOUGHT: list[dict[str, Any]] = [
     dict(
         sku="BRG-6204",
         name="深沟球轴承 6204-2RS",
+        procurement="buy",
         unit="pcs",
         price="18.50",
         cost="9.80",
@@ -114,6 +104,7 @@ BOUGHT: list[dict[str, Any]] = [
     dict(
         sku="MTR-750W",
         name="三相异步电机 750W",
+        procurement="buy",
         unit="pcs",
         price="880.00",
         cost="520.00",
@@ -123,6 +114,7 @@ BOUGHT: list[dict[str, Any]] = [
     dict(
         sku="STL-PLATE-5",
         name="冷轧钢板 5mm (1×2m)",
+        procurement="buy",
         unit="sheet",
         price="420.00",
         cost="260.00",
@@ -132,6 +124,7 @@ BOUGHT: list[dict[str, Any]] = [
     dict(
         sku="BLT-M8X30",
         name="六角螺栓 M8×30 (盒/100)",
+        procurement="buy",
         unit="box",
         price="35.00",
         cost="16.00",
@@ -141,6 +134,7 @@ BOUGHT: list[dict[str, Any]] = [
     dict(
         sku="SEAL-KIT",
         name="Dichtungssatz / 密封件套装",
+        procurement="buy",
         unit="set",
         price="65.00",
         cost="28.00",
@@ -153,6 +147,7 @@ MADE: list[dict[str, Any]] = [
     dict(
         sku="HSG-P100",
         name="泵壳 P100 (机加工)",
+        procurement="make",
         unit="pcs",
         price="260.00",
         cost="150.00",
@@ -163,6 +158,7 @@ MADE: list[dict[str, Any]] = [
     dict(
         sku="PUMP-P100",
         name="离心泵 P100 总成",
+        procurement="make",
         unit="pcs",
         price="2680.00",
         cost="1450.00",
@@ -173,6 +169,7 @@ MADE: list[dict[str, Any]] = [
     dict(
         sku="GBX-20",
         name="减速箱 GBX-20",
+        procurement="make",
         unit="pcs",
         price="1580.00",
         cost="820.00",
@@ -193,6 +190,20 @@ STOCK = {
 }
 
 
+DEMO = CompanySpec(
+    company=COMPANY,
+    warehouses=[dict(code="MAIN", name="主仓库 Main warehouse", address=COMPANY["address"])],
+    work_centres=[
+        dict(code="ASM", name="装配线 Assembly", daily_capacity_hours=16),
+        dict(code="MACH", name="机加工 Machining", daily_capacity_hours=8),
+    ],
+    customers=CUSTOMERS,
+    suppliers=SUPPLIERS,
+    products=BOUGHT + MADE,
+    stock=STOCK,
+)
+
+
 def is_loaded(session: Session) -> bool:
     return bool(session.scalar(select(func.count()).select_from(Customer).where(Customer.code == DEMO_MARKER)))
 
@@ -204,115 +215,62 @@ def load(db: Database, *, progress: Callable[[str], None] = lambda _: None) -> b
         return False
     db.run(_master_data)
     progress("Master data and opening stock loaded.")
-    today = db.run(current_date)
-    _orders(db, today, progress)
+    _orders(Clerk(db))
+    progress(f"{db.run(lambda s: s.scalar(select(func.count()).select_from(SalesOrder)))} demo orders.")
     progress("Demo orders created in every state.")
     return True
 
 
 def _master_data(session: Session) -> None:
     people.ensure_demo_users(session)
-    masterdata.set_company(session, **COMPANY)
-    masterdata.create_warehouse(session, code="MAIN", name="主仓库 Main warehouse", address=COMPANY["address"])
-    masterdata.create_work_centre(session, code="ASM", name="装配线 Assembly", daily_capacity_hours=16)
-    masterdata.create_work_centre(session, code="MACH", name="机加工 Machining", daily_capacity_hours=8)
-    for customer in CUSTOMERS:
-        masterdata.create_customer(session, **customer)
-    for supplier in SUPPLIERS:
-        masterdata.create_supplier(session, **supplier)
-    for product in BOUGHT:
-        masterdata.create_product(session, procurement="buy", **product)
-    for product in MADE:
-        masterdata.create_product(session, procurement="make", **product)
-    for sku, qty in STOCK.items():
-        warehouse.adjust_stock(session, sku, quantity=qty, reason="opening stock")
+    build(session, DEMO)
 
 
-def _order(
-    db: Database, customer: str, lines: list[tuple[str, Any]], *, days: int | None, today: dt.date, reference: str = ""
-) -> int:
-    changes = db.run(
-        sales.create_order,
-        customer=customer,
-        lines=[LineInput(product=sku, quantity=qty) for sku, qty in lines],
-        requested_date=today + dt.timedelta(days=days) if days is not None else None,
-        customer_reference=reference,
-    )
-    assert changes.id is not None
-    return changes.id
-
-
-def _orders(db: Database, today: dt.date, progress: Callable[[str], None]) -> None:
-    run = db.run
+def _orders(clerk: Clerk) -> None:
     # closed: shipped, invoiced, paid in full
-    closed = _order(
-        db, "HUALIAN", [("BRG-6204", 100), ("BLT-M8X30", 10)], days=3, today=today, reference="PO-HL-2026-118"
+    closed = clerk.order(
+        "HUALIAN",
+        [("BRG-6204", 100), ("BLT-M8X30", 10)],
+        until="shipped",
+        days=3,
+        customer_reference="PO-HL-2026-118",
     )
-    run(sales.confirm_order, closed)
-    run(warehouse.ship_order, closed)
-    paid = _id(run(finance.invoice_order, closed).id)
-    run(lambda s: finance.record_payment(s, paid, amount=_open_amount(s, paid), reference="工行转账 0088"))
+    clerk.pay(clerk.invoice(closed), reference="工行转账 0088")
 
     # invoiced and partly paid
-    invoiced = _order(db, "MUELLER", [("PUMP-P100", 2)], days=7, today=today, reference="Bestellung 4711")
-    run(sales.confirm_order, invoiced)
-    run(warehouse.ship_order, invoiced)
-    part_paid = _id(run(finance.invoice_order, invoiced).id)
-    run(finance.record_payment, part_paid, amount="2000.00", reference="SWIFT 2026-11-20")
+    invoiced = clerk.order("MUELLER", [("PUMP-P100", 2)], until="shipped", days=7, customer_reference="Bestellung 4711")
+    clerk.pay(clerk.invoice(invoiced), amount="2000.00", reference="SWIFT 2026-11-20")
 
     # shipped, waiting for the invoice
-    shipped = _order(db, "PUDONG-EL", [("SEAL-KIT", 4), ("BRG-6204", 40)], days=5, today=today)
-    run(sales.confirm_order, shipped)
-    run(warehouse.ship_order, shipped)
+    clerk.order("PUDONG-EL", [("SEAL-KIT", 4), ("BRG-6204", 40)], until="shipped", days=5)
 
     # partially shipped: a backorder waits for motors
-    partial = _order(
-        db, "SZ-ROBOT", [("BRG-6204", 60), ("MTR-750W", 8)], days=12, today=today, reference="采购单 SZR-0931"
+    partial = clerk.order(
+        "SZ-ROBOT",
+        [("BRG-6204", 60), ("MTR-750W", 8)],
+        until="confirmed",
+        days=12,
+        customer_reference="采购单 SZR-0931",
     )
-    run(sales.confirm_order, partial)
-    lines = run(lambda s: {row["sku"]: row["line_id"] for row in sales_queries.order_lines(s, partial)})
-    run(warehouse.ship_order, partial, quantities={lines["BRG-6204"]: 60, lines["MTR-750W"]: 4})
+    clerk.ship(partial, {"BRG-6204": 60, "MTR-750W": 4})
 
     # ready to pick
-    ready = _order(db, "HUALIAN", [("PUMP-P100", 3), ("SEAL-KIT", 4)], days=6, today=today)
-    run(sales.confirm_order, ready)
+    clerk.order("HUALIAN", [("PUMP-P100", 3), ("SEAL-KIT", 4)], until="confirmed", days=6)
 
     # in fulfilment: pumps to be made, with a short housing and motors on order
-    making = _order(db, "MUELLER", [("PUMP-P100", 6)], days=21, today=today, reference="Bestellung 4730")
-    run(sales.confirm_order, making)
-    run(purchasing.create_purchase_orders)
-    for po in run(lambda s: [r["id"] for r in purchasing_queries.purchase_orders(s, states=["draft"])]):
-        run(purchasing.send_purchase_order, po)
+    clerk.order("MUELLER", [("PUMP-P100", 6)], until="confirmed", days=21, customer_reference="Bestellung 4730")
+    clerk.buy_shortages()
 
     # late: a gearbox wanted in two days that takes longer to make
-    late = _order(db, "SZ-ROBOT", [("GBX-20", 20)], days=2, today=today, reference="加急 URGENT")
-    run(sales.confirm_order, late)
-    for mo in run(lambda s: [r["id"] for r in production_queries.production_orders(s, states=["planned"])]):
-        run(production.release_production_order, mo)
-    run(production.schedule_production)
+    clerk.order("SZ-ROBOT", [("GBX-20", 20)], until="confirmed", days=2, customer_reference="加急 URGENT")
+    clerk.release_production()
 
     # confirmed, waiting for purchasing (no motor left)
-    waiting = _order(db, "ACME", [("MTR-750W", 2)], days=15, today=today)
-    run(sales.confirm_order, waiting)
+    clerk.order("ACME", [("MTR-750W", 2)], until="confirmed", days=15)
 
     # cancelled by the customer
-    cancelled = _order(db, "PUDONG-EL", [("BRG-6204", 20)], days=10, today=today)
-    run(sales.confirm_order, cancelled)
-    run(sales.cancel_order, cancelled, reason="客户取消 / customer cancelled")
+    cancelled = clerk.order("PUDONG-EL", [("BRG-6204", 20)], until="confirmed", days=10)
+    clerk.cancel(cancelled, reason="客户取消 / customer cancelled")
 
     # a draft still being entered
-    _order(db, "ACME", [("SEAL-KIT", 10), ("BLT-M8X30", 5)], days=20, today=today)
-    progress(f"{run(lambda s: s.scalar(select(func.count()).select_from(SalesOrder)))} demo orders.")
-
-
-def _id(value: int | None) -> int:
-    assert value is not None
-    return value
-
-
-def _open_amount(session: Session, invoice_id: int) -> Any:
-    from server_db.finance.models import Invoice
-
-    invoice = session.get(Invoice, invoice_id)
-    assert invoice is not None
-    return invoice.gross_total - invoice.amount_paid - invoice.amount_credited
+    clerk.order("ACME", [("SEAL-KIT", 10), ("BLT-M8X30", 5)], days=20)

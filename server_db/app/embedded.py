@@ -203,7 +203,18 @@ class EmbeddedServer:
         self._prepare_base_dir()
         with self._start_lock():
             self._initialise()
-            settings = [f"listen_addresses = '{listen}'", f"port = {port}", "password_encryption = 'scram-sha-256'"]
+            settings = [
+                f"listen_addresses = '{listen}'",
+                f"port = {port}",
+                "password_encryption = 'scram-sha-256'",
+                # a transaction left open (a forgotten psql BEGIN) ends by itself instead of holding back the
+                # office; each person also gets tighter limits (erp._apply_person_settings)
+                "idle_in_transaction_session_timeout = '10min'",
+                # a PC that vanished from the network gives up its locks within minutes
+                "tcp_keepalives_idle = 60",
+                "tcp_keepalives_interval = 10",
+                "tcp_keepalives_count = 6",
+            ]
             hba = [line for line in PG_HBA.splitlines() if line and not line.startswith("#")]
             if tls_cert is not None and tls_key is not None:
                 if not self.supports_tls():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from alembic import command
@@ -13,6 +14,7 @@ from sqlalchemy import Engine
 from server_db.core import departments, schema
 from server_db.core.errors import SchemaMismatch
 
+log = logging.getLogger(__name__)
 MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
 
 
@@ -68,6 +70,28 @@ def apply_database_grants(engine: Engine) -> None:
         connection.exec_driver_sql(f"GRANT CONNECT ON DATABASE {quoted} TO {groups}")
         # every client checks the schema revision before it trusts the database
         connection.exec_driver_sql(f"GRANT SELECT ON public.alembic_version TO {groups}")
+        # large objects are not used: nobody may fill the disk with them (their functions' privileges are
+        # the database's own, and only a superuser may change them)
+        if connection.exec_driver_sql("SELECT rolsuper FROM pg_roles WHERE rolname = current_user").scalar():
+            connection.exec_driver_sql(f"REVOKE EXECUTE ON FUNCTION {', '.join(LARGE_OBJECT_FUNCTIONS)} FROM PUBLIC")
+        else:
+            log.warning("not a superuser: large objects stay open to every login of this database")
+
+
+LARGE_OBJECT_FUNCTIONS = (
+    "lo_from_bytea(oid, bytea)",
+    "lo_create(oid)",
+    "lo_creat(integer)",
+    "lo_import(text)",
+    "lo_import(text, oid)",
+    "lo_export(oid, text)",
+    "lo_put(oid, bigint, bytea)",
+    "lo_open(oid, integer)",
+    "lowrite(integer, bytea)",
+    "lo_truncate(integer, integer)",
+    "lo_truncate64(integer, bigint)",
+    "lo_unlink(oid)",
+)
 
 
 def downgrade(engine: Engine, revision: str) -> None:

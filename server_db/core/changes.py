@@ -20,6 +20,7 @@ _KINDS = {
     "invoice": "invoices",
     "product": "products",
     "customer": "customers",
+    "user": "users",
 }
 
 
@@ -58,6 +59,7 @@ class Changes:
     invoices: frozenset[int] = frozenset()
     products: frozenset[int] = frozenset()
     customers: frozenset[int] = frozenset()
+    users: frozenset[int] = frozenset()
     events: tuple[Event, ...] = ()
     id: int | None = None
 
@@ -85,6 +87,19 @@ class Changes:
 
     def with_id(self, id: int | None) -> Changes:
         return replace(self, id=id)
+
+    def created(self, document_type: str) -> list[Event]:
+        """The events that created documents of this type, in the order they happened."""
+        return [e for e in self.events if e.document_type == document_type and e.event_type == "created"]
+
+    def latest(self, document_type: str, document_id: int) -> Event | None:
+        """The last event of one document: it carries its newest number, state and payload."""
+        found = [e for e in self.events if e.document_type == document_type and e.document_id == document_id]
+        return found[-1] if found else None
+
+    def became(self, document_type: str, state: str) -> list[Event]:
+        """The events that moved documents of this type into `state`."""
+        return [e for e in self.events if e.document_type == document_type and e.state_changed and e.new_state == state]
 
 
 EVENT_COLUMNS = (

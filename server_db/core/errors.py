@@ -77,21 +77,30 @@ _BY_SQLSTATE: dict[str, type[DomainError]] = {
     "ER007": PermissionDenied,
 }
 
-# Sentences for the constraints a writer may hit; the names come from the naming convention.
-_CONSTRAINTS: dict[str, tuple[type[DomainError], str]] = {
-    "ck_stock_levels_reserved_within_on_hand": (InsufficientStock, "Not enough stock: reserved would exceed on hand."),
-    "uq_customers_code": (ValidationError, "A customer with this code already exists."),
-    "uq_suppliers_code": (ValidationError, "A supplier with this code already exists."),
-    "uq_products_sku": (ValidationError, "A product with this SKU already exists."),
-    "uq_warehouses_code": (ValidationError, "A warehouse with this code already exists."),
-    "uq_work_centres_code": (ValidationError, "A work centre with this code already exists."),
-    "ck_customers_tax_id_valid": (ValidationError, "The unified social credit code is not valid."),
-    "ck_suppliers_tax_id_valid": (ValidationError, "The unified social credit code is not valid."),
-    "ck_products_sku_format": (ValidationError, "A SKU is capital letters and digits in groups joined by '-'."),
-    "ck_sales_order_lines_quantity_positive": (ValidationError, "A quantity must be more than zero."),
-    "ck_sales_order_lines_price_not_negative": (ValidationError, "A price cannot be negative."),
-    "ck_sales_order_lines_discount_range": (ValidationError, "A discount is a percentage from 0 to 100."),
-    "ck_payments_amount_positive": (ValidationError, "A payment must be more than zero."),
+# Sentences for the constraints a writer may hit, and the field each one is about; the names come from the
+# naming convention.
+_CONSTRAINTS: dict[str, tuple[type[DomainError], str, str | None]] = {
+    "ck_stock_levels_reserved_within_on_hand": (
+        InsufficientStock,
+        "Not enough stock: reserved would exceed on hand.",
+        None,
+    ),
+    "uq_customers_code": (ValidationError, "A customer with this code already exists.", "code"),
+    "uq_suppliers_code": (ValidationError, "A supplier with this code already exists.", "code"),
+    "uq_products_sku": (ValidationError, "A product with this SKU already exists.", "sku"),
+    "uq_warehouses_code": (ValidationError, "A warehouse with this code already exists.", "code"),
+    "uq_work_centres_code": (ValidationError, "A work centre with this code already exists.", "code"),
+    "ck_customers_tax_id_valid": (ValidationError, "The unified social credit code is not valid.", "tax_id"),
+    "ck_suppliers_tax_id_valid": (ValidationError, "The unified social credit code is not valid.", "tax_id"),
+    "ck_products_sku_format": (ValidationError, "A SKU is capital letters and digits in groups joined by '-'.", "sku"),
+    "ck_sales_order_lines_quantity_positive": (ValidationError, "A quantity must be more than zero.", "quantity"),
+    "ck_sales_order_lines_price_not_negative": (ValidationError, "A price cannot be negative.", "unit_price"),
+    "ck_sales_order_lines_discount_range": (
+        ValidationError,
+        "A discount is a percentage from 0 to 100.",
+        "discount_pct",
+    ),
+    "ck_payments_amount_positive": (ValidationError, "A payment must be more than zero.", "amount"),
 }
 
 _NAME_IN_MESSAGE = re.compile(r'constraint "([^"]+)"')
@@ -112,8 +121,8 @@ def translate(error: DBAPIError) -> Exception:
             match = _NAME_IN_MESSAGE.search(primary or "")
             name = match.group(1) if match else None
         if name in _CONSTRAINTS:
-            cls, sentence = _CONSTRAINTS[name]
-            return cls(sentence)
+            cls, sentence, field = _CONSTRAINTS[name]
+            return cls(sentence, field=field)
         if code == "23505":
             return ValidationError("That value is already in use; it must be unique.")
         if code == "23503":

@@ -1,17 +1,22 @@
 """Following the outbox without Qt: wait on `fileno()`, then `fetch()` returns the new events.
 
-Nothing is lost when transactions commit out of id order. Event ids come from a sequence, and a
-transaction that took id 10 may commit after one that took id 11, so "id > last seen" would skip 10 for
-good. Instead the listener keeps a *watermark* W on transaction ids: every event of a transaction older
-than W has been delivered. Each fetch reads, in one statement, the snapshot's xmin (the oldest transaction
-still running: every transaction below it has ended and none can appear below it later) and every visible
-(committed) event with xid >= W; then W becomes xmin.
+Nothing is lost when transactions commit out of id order, and a fetch costs only what is new. Event ids come
+from a sequence, and a transaction that took id 10 may commit after one that took id 11, so "id > last
+seen" alone would skip 10 for good. The listener keeps two things: the highest id it has delivered (M) and
+the transactions that were still running when it last looked (R, from the snapshot of its last fetch: the
+transactions it lists as in progress, and every transaction id from its xmax on). Each fetch reads, in one
+statement with one snapshot, the events with id > M, and the events of the transactions in R that have
+ended since, found through the index on xid.
 
-Events of transactions at or above xmin are committed too (a row is only visible once its transaction
-has committed), but an older transaction may still be running below them. They are delivered at once, not
-held back behind it, and their ids are remembered until the watermark passes their transaction, so they
-are not delivered again. Each event is therefore delivered exactly once and as soon as it is committed, and
-a reconnect simply resumes from W with the same memory.
+Why that is everything: an event that is not visible yet belongs to a transaction still running. Every
+writer takes its transaction id before it takes an event id (`erp.emit_event`), and ids are handed out in
+order, so an event with an id at or below M was taken before the last snapshot by a transaction that was
+running then: it is in R, and it is read once that transaction has committed. Everything above M is read
+by id. Each event is therefore delivered exactly once and as soon as it is committed. What a fetch reads
+is the events committed since the last one; what the listener remembers is one id and the running
+transactions (bounded by the server's connections), however long any transaction stays open — on this
+database or another of the same server. A new listener starts from the events visible when it connects
+(none committed before it is replayed); a reconnect resumes from the same two things.
 """
 
 from __future__ import annotations
@@ -64,14 +69,17 @@ def _quote(value: str) -> str:
 
 
 class EventListener:
-    """One autocommit connection that LISTENs on the outbox channel and reads the outbox past a watermark."""
+    """One autocommit connection that LISTENs on the outbox channel and reads the outbox past what it has
+    delivered."""
 
-    def __init__(self, url: str, *, watermark: int | None = None, application_name: str = "erp-listener") -> None:
+    def __init__(self, url: str, *, application_name: str = "erp-listener") -> None:
         self.dsn = psycopg2_dsn(url)
         self.application_name = application_name
-        self.watermark = watermark
         self.pending = False
-        self._early: dict[int, int] = {}  # event id -> xid of events delivered above the watermark
+        self.delivered_up_to: int | None = None  # M: the highest event id delivered (or visible at the start)
+        # R: the transactions running at the last fetch: these, and every one from `running_from` on
+        self.running: list[int] = []
+        self.running_from = 0
         self._conn: psycopg2.extensions.connection | None = None
 
     @property
@@ -79,8 +87,8 @@ class EventListener:
         return self._conn is not None and self._conn.closed == 0
 
     def connect(self) -> None:
-        """(Re)connect and LISTEN. The first connection starts from now; a reconnection resumes at the
-        watermark, so what happened while disconnected arrives with the next fetch."""
+        """(Re)connect and LISTEN. The first connection starts from now; a reconnection resumes where the last
+        fetch ended, so what happened while disconnected arrives with the next fetch."""
         self.close()
         try:
             # the outbox is read on the GUI thread: a dead network or a stuck statement must fail within
@@ -99,9 +107,15 @@ class EventListener:
             conn.set_session(autocommit=True)
             with conn.cursor() as cursor:
                 cursor.execute(f"LISTEN {CHANNEL}")
-                if self.watermark is None:
-                    cursor.execute("SELECT pg_snapshot_xmin(pg_current_snapshot())::text")
-                    self.watermark = int(cursor.fetchone()[0])
+                if self.delivered_up_to is None:
+                    cursor.execute(
+                        "SELECT (SELECT coalesce(max(id), 0) FROM erp.order_events),"
+                        " ARRAY(SELECT pg_snapshot_xip(pg_current_snapshot())::text),"
+                        " pg_snapshot_xmax(pg_current_snapshot())::text"
+                    )
+                    top, running, running_from = cursor.fetchone()
+                    self.delivered_up_to = int(top)
+                    self.running, self.running_from = [int(x) for x in running], int(running_from)
         except psycopg2.Error as exc:
             raise ListenerDisconnected(str(exc).strip()) from exc
         self._conn = conn
@@ -122,12 +136,26 @@ class EventListener:
             with self._conn.cursor() as cursor:
                 cursor.execute(
                     f"""
-                    SELECT s.hi::text, {EVENT_COLUMNS_OF_E}
-                      FROM (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS hi) s
-                      LEFT JOIN erp.order_events e ON e.xid >= %(lo)s::text::xid8 AND e.id <> ALL(%(early)s)
+                    WITH snapshot AS MATERIALIZED (SELECT pg_current_snapshot() AS s),
+                         ended AS MATERIALIZED (
+                             SELECT unnest(%(running)s::xid8[]) AS xid
+                             EXCEPT SELECT pg_snapshot_xip(s) FROM snapshot),
+                         new AS (
+                             SELECT * FROM erp.order_events WHERE id > %(up_to)s
+                             UNION ALL
+                             SELECT * FROM erp.order_events
+                              WHERE (xid IN (SELECT xid FROM ended) OR xid >= %(running_from)s::xid8)
+                                AND id <= %(up_to)s)
+                    SELECT ARRAY(SELECT pg_snapshot_xip(s)::text FROM snapshot),
+                           (SELECT pg_snapshot_xmax(s)::text FROM snapshot), {EVENT_COLUMNS_OF_E}
+                      FROM (SELECT 1) one LEFT JOIN new e ON true
                      ORDER BY e.xid, e.id
                     """,
-                    {"lo": str(self.watermark), "early": list(self._early)},
+                    {
+                        "running": "{" + ",".join(str(x) for x in self.running) + "}",
+                        "running_from": str(self.running_from),
+                        "up_to": self.delivered_up_to,
+                    },
                 )
                 rows = cursor.fetchall()
         except psycopg2.Error as exc:
@@ -137,20 +165,10 @@ class EventListener:
                 raise
             self.close()
             raise ListenerDisconnected(str(exc).strip()) from exc
-        high = int(rows[0][0])
-        events = []
-        for row in rows:
-            if row[1] is None:
-                continue
-            if row[1] in self._early:
-                continue  # delivered early, while it sat above a running transaction (the query skips these)
-            event = event_from_row(row[1:])
-            if event.xid >= high:
-                # committed, but above a transaction still running: deliver now, remember not to again
-                self._early[event.id] = event.xid
-            events.append(event)
-        self.watermark = high
-        self._early = {i: xid for i, xid in self._early.items() if xid >= high}
+        self.running, self.running_from = [int(x) for x in rows[0][0]], int(rows[0][1])
+        events = [event_from_row(row[2:]) for row in rows if row[2] is not None]
+        if events:
+            self.delivered_up_to = max(self.delivered_up_to or 0, max(event.id for event in events))
         # notifications that arrived while the query ran were read off the socket with its answer, so the
         # socket will not wake anyone for them: say so, and the caller fetches again
         self.pending = bool(self._conn.notifies)

@@ -98,6 +98,7 @@ class ReplaceableObject(Base):
     kind: Mapped[str] = mapped_column(Text)
     checksum: Mapped[str] = mapped_column(Text)
     source: Mapped[str] = mapped_column(Text)
+    fingerprint: Mapped[str | None] = mapped_column(Text)
     applied_at: Mapped[dt.datetime] = now_column()
 
 

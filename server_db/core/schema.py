@@ -8,10 +8,14 @@ package (`server_db/<package>/sql/*.sql`) and kept in step by `sync`, the "repea
 
 - each statement of a file is one object: `CREATE OR REPLACE FUNCTION erp.x(...)`, `CREATE OR REPLACE VIEW
   erp.x`, `CREATE OR REPLACE TRIGGER x ... ON erp.t`; a comment directly above it and `COMMENT ON` lines
-  below it belong to it. A file named `grants.sql` is one script (its package's privileges), applied whole;
-- `erp.replaceable_objects` remembers the checksum of each object's text as applied; `sync` re-applies the
-  objects whose text changed, creates new ones and drops the ones no file defines any more, in dependency
-  order (functions, then views, then triggers, then scripts and grants), in the caller's transaction;
+  below it belong to it. A file named `grants.sql` (its package's privileges) or `settings.sql` (settings kept
+  in step, such as each person's session timeouts) is one script, applied whole at every sync that changes
+  anything;
+- `erp.replaceable_objects` remembers the checksum of each object's text as applied, and a fingerprint of
+  the definition PostgreSQL printed back; `sync` re-applies the objects whose text changed (or whose
+  definition was changed by hand since), creates new ones and drops the ones no file defines any more, in
+  dependency order (functions, then views, then triggers, then scripts and grants), in the caller's
+  transaction;
 - every function, view and trigger in the managed schemas is one of these objects: one that no file
   defines is dropped, so the files are the whole truth and a reviewer diffs a function like Python.
 
@@ -143,6 +147,9 @@ def parse_file(path: Path, source: str) -> list[SqlObject]:
     text = path.read_text(encoding="utf-8")
     if path.name == "grants.sql":
         return [SqlObject("grants", f"grants: {path.parent.parent.name}", text.strip() + "\n", source)]
+    if path.name == "settings.sql":
+        # settings follow functions (erp._apply_person_settings) that may change without this file changing
+        return [SqlObject("grants", f"settings: {path.parent.parent.name}", text.strip() + "\n", source)]
     objects: list[SqlObject] = []
     for statement in split_statements(text):
         code = _code_start(statement)
@@ -174,14 +181,17 @@ def _packages() -> list[Path]:
 
 
 def _generated() -> list[SqlObject]:
+    """The objects written from the Python definitions of the workflows and the departments (their source
+    is the module that writes them)."""
     from server_db.core import departments, workflow
 
+    flows, people = "server_db/core/workflow.py", "server_db/core/departments.py"
     return [
-        SqlObject("function", "erp.states", workflow.states_function(), "generated: server_db/*/states.py"),
-        SqlObject("function", "erp.document_label", workflow.labels_function(), "generated: server_db/*/states.py"),
-        SqlObject("function", "erp.departments", departments.departments_function(), "generated: departments.py"),
-        SqlObject("script", "data: state transitions", workflow.transitions_script(), "generated: states.py"),
-        SqlObject("script", "roles: departments", departments.roles_script(), "generated: departments.py"),
+        SqlObject("function", "erp.states", workflow.states_function(), flows),
+        SqlObject("function", "erp.document_label", workflow.labels_function(), flows),
+        SqlObject("function", "erp.departments", departments.departments_function(), people),
+        SqlObject("script", "data: state transitions", workflow.transitions_script(), flows),
+        SqlObject("script", "roles: departments", departments.roles_script(), people),
     ]
 
 
@@ -221,18 +231,48 @@ def database_digest(connection: Any) -> str | None:
     """The fingerprint of the objects the database has applied; None before revision r0003."""
     cursor = _dbapi_cursor(connection)
     tracked = _tracked(cursor)
-    return None if tracked is None else digest(tracked.items())
+    return None if tracked is None else digest((name, checksum) for name, (checksum, _) in tracked.items())
 
 
 # -- what the database holds ------------------------------------------------------------------------------
 
 
-def _catalog(cursor: Any) -> dict[str, dict[str, Any]]:
-    """The managed objects the database has now: functions (name -> oids), views, triggers."""
+@dataclass
+class _Catalog:
+    """The managed objects the database has now, each with a fingerprint of its definition as PostgreSQL
+    prints it back (so a function changed by hand, outside any file, is noticed and put right)."""
+
+    functions: dict[str, list[str]]  # name -> signatures (more than one when an argument list changed)
+    views: set[str]
+    triggers: dict[str, tuple[str, str]]  # name -> (table, trigger)
+    fingerprints: dict[str, str]
+
+    def has(self, obj: SqlObject) -> bool:
+        if obj.kind == "function":
+            return obj.name in self.functions
+        if obj.kind == "view":
+            return obj.name in self.views
+        if obj.kind == "trigger":
+            return obj.name in self.triggers
+        return True
+
+
+def _catalog(cursor: Any) -> _Catalog:
+    # definitions print names relative to the search path: read them under one fixed path
+    cursor.execute("SELECT current_setting('search_path'), set_config('search_path', 'pg_catalog', true)")
+    search_path = cursor.fetchone()[0]
+    try:
+        return _read_catalog(cursor)
+    finally:
+        cursor.execute("SELECT set_config('search_path', %s, true)", (search_path,))
+
+
+def _read_catalog(cursor: Any) -> _Catalog:
     schemas = list(MANAGED_SCHEMAS)
     cursor.execute(
         """
-        SELECT n.nspname || '.' || p.proname, array_agg(p.oid::regprocedure::text ORDER BY p.oid)
+        SELECT n.nspname || '.' || p.proname, array_agg(p.oid::regprocedure::text ORDER BY p.oid),
+               md5(string_agg(pg_get_functiondef(p.oid), '' ORDER BY p.oid))
           FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
          WHERE n.nspname = ANY(%s) AND p.prokind = 'f'
            AND NOT EXISTS (SELECT FROM pg_depend d WHERE d.objid = p.oid AND d.deptype = 'e')
@@ -240,33 +280,46 @@ def _catalog(cursor: Any) -> dict[str, dict[str, Any]]:
         """,
         (schemas,),
     )
-    functions = {name: list(signatures) for name, signatures in cursor.fetchall()}
+    fingerprints: dict[str, str] = {}
+    functions = {}
+    for name, signatures, fingerprint in cursor.fetchall():
+        functions[name] = list(signatures)
+        fingerprints[name] = fingerprint
     cursor.execute(
         """
-        SELECT n.nspname || '.' || c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        SELECT n.nspname || '.' || c.relname, md5(pg_get_viewdef(c.oid))
+          FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
          WHERE n.nspname = ANY(%s) AND c.relkind = 'v'
         """,
         (schemas,),
     )
-    views = {row[0] for row in cursor.fetchall()}
+    views = set()
+    for name, fingerprint in cursor.fetchall():
+        views.add(name)
+        fingerprints[name] = fingerprint
     cursor.execute(
         """
-        SELECT n.nspname || '.' || c.relname || '.' || t.tgname, n.nspname || '.' || c.relname, t.tgname
+        SELECT n.nspname || '.' || c.relname || '.' || t.tgname, n.nspname || '.' || c.relname, t.tgname,
+               md5(pg_get_triggerdef(t.oid))
           FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace
          WHERE n.nspname = ANY(%s) AND NOT t.tgisinternal
         """,
         (schemas,),
     )
-    triggers = {row[0]: (row[1], row[2]) for row in cursor.fetchall()}
-    return {"function": functions, "view": views, "trigger": triggers}
+    triggers = {}
+    for name, table, trigger, fingerprint in cursor.fetchall():
+        triggers[name] = (table, trigger)
+        fingerprints[name] = fingerprint
+    return _Catalog(functions, views, triggers, fingerprints)
 
 
-def _tracked(cursor: Any) -> dict[str, str] | None:
+def _tracked(cursor: Any) -> dict[str, tuple[str, str | None]] | None:
+    """What `sync` applied: name -> (checksum of the text, fingerprint of the catalog's definition)."""
     cursor.execute("SELECT to_regclass(%s) IS NOT NULL", (TRACKING_TABLE,))
     if not cursor.fetchone()[0]:
         return None
-    cursor.execute(f"SELECT name, checksum FROM {TRACKING_TABLE}")
-    return dict(cursor.fetchall())
+    cursor.execute(f"SELECT name, checksum, fingerprint FROM {TRACKING_TABLE}")
+    return {name: (checksum, fingerprint) for name, checksum, fingerprint in cursor.fetchall()}
 
 
 # -- applying -------------------------------------------------------------------------------------------
@@ -290,6 +343,16 @@ def _execute(cursor: Any, obj: SqlObject) -> None:
     cursor.execute("RELEASE SAVEPOINT replaceable_object")
 
 
+def _drop(cursor: Any, what: str, statement: str) -> None:
+    cursor.execute("SAVEPOINT drop_object")
+    try:
+        cursor.execute(statement)
+    except Exception as exc:
+        cursor.execute("ROLLBACK TO SAVEPOINT drop_object")
+        raise SchemaError(f"{what} is no longer defined but cannot be dropped: {str(exc).strip()}") from exc
+    cursor.execute("RELEASE SAVEPOINT drop_object")
+
+
 def _as_owner(cursor: Any) -> bool:
     """Act as the schema's owner once it owns the schema (from revision r0002 on), so that what is created
     belongs to it; before that, objects belong to the migrator and r0002 hands them over."""
@@ -304,109 +367,77 @@ def _as_owner(cursor: Any) -> bool:
     return True
 
 
-def sync(connection: Any, *, force: bool = False) -> SyncReport:
-    """Bring every replaceable object up to its definition, in the caller's transaction."""
+def sync(connection: Any) -> SyncReport:
+    """Bring every replaceable object up to its definition, in the caller's transaction: re-apply those whose
+    text changed (or whose definition in the database no longer is what was applied), create the new ones,
+    drop the ones no file defines. Does nothing when all is in step."""
     cursor = _dbapi_cursor(connection)
-    report = SyncReport()
     cursor.execute("SELECT pg_advisory_xact_lock(hashtext('erp replaceable objects'))")
     objects = definitions()
     tracked = _tracked(cursor)
     if tracked is None:
         raise SchemaError(f"{TRACKING_TABLE} does not exist yet: run the versioned migrations first")
     catalog = _catalog(cursor)
-    wanted = {obj.name: obj for obj in objects}
+    wanted = {obj.name for obj in objects}
     changed = [
         obj
         for obj in objects
-        if force
-        or tracked.get(obj.name) != obj.checksum
-        or (obj.kind == "function" and obj.name not in catalog["function"])
-        or (obj.kind == "view" and obj.name not in catalog["view"])
-        or (obj.kind == "trigger" and obj.name not in catalog["trigger"])
+        if obj.name not in tracked
+        or tracked[obj.name][0] != obj.checksum
+        or not catalog.has(obj)
+        or (obj.name in catalog.fingerprints and catalog.fingerprints[obj.name] != tracked[obj.name][1])
     ]
-    stale_functions = [name for name in catalog["function"] if name not in wanted]
-    stale_views = [name for name in catalog["view"] if name not in wanted]
-    stale_triggers = [name for name in catalog["trigger"] if name not in wanted]
+    stale_functions = [name for name in catalog.functions if name not in wanted]
+    stale_views = [name for name in catalog.views if name not in wanted]
+    stale_triggers = [name for name in catalog.triggers if name not in wanted]
+    report = SyncReport()
     if not changed and not stale_functions and not stale_views and not stale_triggers:
         return report
 
     cursor.execute("SET LOCAL check_function_bodies = off")
     cursor.execute("SET LOCAL search_path = erp, pg_catalog")
     owner = _as_owner(cursor)
-    changed_names = {obj.name for obj in changed}
+    names = {obj.name for obj in changed}
 
-    # views are cheap and hang on functions and tables: drop them all and create them again below
-    for name in sorted(catalog["view"]):
+    # views are cheap and hang on functions and tables: they are all dropped and created again below
+    for name in sorted(catalog.views):
         cursor.execute(f"DROP VIEW IF EXISTS {name} CASCADE")
     for name in stale_triggers:
-        table, trigger = catalog["trigger"][name]
-        cursor.execute(f'DROP TRIGGER "{trigger}" ON {table}')
+        table, trigger = catalog.triggers[name]
+        _drop(cursor, f"trigger {name}", f'DROP TRIGGER "{trigger}" ON {table}')
         report.dropped.append(f"trigger {name}")
-
-    for obj in (o for o in objects if o.kind == "function" and o.name in changed_names):
-        before = catalog["function"].get(obj.name, [])
-        try:
-            _execute(cursor, obj)
-        except SchemaError:
-            if not before:
-                raise
-            # a new return type or new argument names: drop the old one (refused if a table relies on it)
-            for signature in before:
-                cursor.execute(f"DROP FUNCTION {signature}")
-            _execute(cursor, obj)
-        cursor.execute(
-            "SELECT array_agg(p.oid::regprocedure::text) FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace"
-            " WHERE n.nspname || '.' || p.proname = %s",
-            (obj.name,),
-        )
-        after = cursor.fetchone()[0] or []
-        for signature in set(before) & set(after) if len(after) > 1 else ():
-            cursor.execute(f"DROP FUNCTION {signature}")  # the arguments changed: the old signature goes
-        (report.replaced if before else report.created).append(f"function {obj.name}")
+    for obj in objects:
+        if obj.kind == "function" and obj.name in names:
+            _apply_function(cursor, obj, catalog.functions.get(obj.name, []))
+            (report.replaced if obj.name in catalog.functions else report.created).append(f"function {obj.name}")
     for name in stale_functions:
-        for signature in catalog["function"][name]:
-            try:
-                cursor.execute("SAVEPOINT drop_function")
-                cursor.execute(f"DROP FUNCTION {signature}")
-                cursor.execute("RELEASE SAVEPOINT drop_function")
-            except Exception as exc:
-                raise SchemaError(f"function {signature} is no longer defined but cannot be dropped: {exc}") from exc
+        for signature in catalog.functions[name]:
+            _drop(cursor, f"function {signature}", f"DROP FUNCTION {signature}")
         report.dropped.append(f"function {name}")
-
-    _create_views(cursor, [o for o in objects if o.kind == "view"], catalog, changed_names, report)
-    for name in stale_views:
-        if name not in wanted:
-            report.dropped.append(f"view {name}")
-
+    _create_views(cursor, [obj for obj in objects if obj.kind == "view"], catalog, names, report)
+    report.dropped += [f"view {name}" for name in stale_views]
     for obj in objects:
-        if obj.kind == "trigger" and obj.name in changed_names:
+        if obj.kind == "trigger" and obj.name in names:
             _execute(cursor, obj)
-            (report.replaced if obj.name in catalog["trigger"] else report.created).append(f"trigger {obj.name}")
+            (report.replaced if obj.name in catalog.triggers else report.created).append(f"trigger {obj.name}")
     for obj in objects:
-        if obj.kind == "script" and obj.name in changed_names:
+        if obj.kind == "script" and obj.name in names:
             _execute(cursor, obj)
             report.replaced.append(obj.name)
-    # privileges are granted on objects that may have just been created: apply every grants script again
+    # privileges are granted on objects that may just have been created: every grants script runs again
     for obj in objects:
         if obj.kind == "grants":
             _execute(cursor, obj)
-            if obj.name in changed_names:
+            if obj.name in names:
                 report.replaced.append(obj.name)
 
-    # functions were created without their bodies checked; check the changed ones now that all exist
+    # functions were created without their bodies checked (their order does not matter); check them now
     cursor.execute("SET LOCAL check_function_bodies = on")
     for obj in objects:
-        if obj.kind == "function" and obj.name in changed_names:
+        if obj.kind == "function" and obj.name in names:
             _execute(cursor, obj)
 
-    cursor.execute(f"DELETE FROM {TRACKING_TABLE} WHERE NOT (name = ANY(%s))", (list(wanted),))
-    for obj in changed:
-        cursor.execute(
-            f"INSERT INTO {TRACKING_TABLE} (name, kind, checksum, source) VALUES (%s, %s, %s, %s)"
-            " ON CONFLICT (name) DO UPDATE SET kind = EXCLUDED.kind, checksum = EXCLUDED.checksum,"
-            " source = EXCLUDED.source, applied_at = now()",
-            (obj.name, obj.kind, obj.checksum, obj.source),
-        )
+    _remember(cursor, objects, changed)
     if owner:
         cursor.execute("RESET ROLE")
     cursor.execute("RESET search_path")
@@ -414,8 +445,30 @@ def sync(connection: Any, *, force: bool = False) -> SyncReport:
     return report
 
 
+def _apply_function(cursor: Any, obj: SqlObject, before: list[str]) -> None:
+    try:
+        _execute(cursor, obj)
+    except SchemaError:
+        if not before:
+            raise
+        # a new return type or new argument names cannot be replaced: drop the old one (refused, with the
+        # reason, if a table or another object relies on it) and create it anew
+        for signature in before:
+            _drop(cursor, f"function {signature}", f"DROP FUNCTION {signature}")
+        _execute(cursor, obj)
+    cursor.execute(
+        "SELECT array_agg(p.oid::regprocedure::text) FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace"
+        " WHERE n.nspname || '.' || p.proname = %s",
+        (obj.name,),
+    )
+    after = cursor.fetchone()[0] or []
+    if len(after) > 1:  # the argument list changed: the old signature is gone from the file
+        for signature in set(before) & set(after):
+            _drop(cursor, f"function {signature}", f"DROP FUNCTION {signature}")
+
+
 def _create_views(
-    cursor: Any, views: list[SqlObject], catalog: dict[str, Any], changed: set[str], report: SyncReport
+    cursor: Any, views: list[SqlObject], catalog: _Catalog, changed: set[str], report: SyncReport
 ) -> None:
     """Create the views in file order; one that needs a view defined later waits for it."""
     waiting = list(views)
@@ -427,13 +480,33 @@ def _create_views(
             except SchemaError as exc:
                 failed.append((obj, exc))
                 continue
-            if obj.name not in catalog["view"]:
+            if obj.name not in catalog.views:
                 report.created.append(f"view {obj.name}")
             elif obj.name in changed:
                 report.replaced.append(f"view {obj.name}")
         if len(failed) == len(waiting):
             raise failed[0][1]
         waiting = [obj for obj, _ in failed]
+
+
+def _remember(cursor: Any, objects: list[SqlObject], changed: list[SqlObject]) -> None:
+    """Record what was applied: each object's checksum, and the fingerprint of what the database now holds."""
+    cursor.execute(f"DELETE FROM {TRACKING_TABLE} WHERE NOT (name = ANY(%s))", ([obj.name for obj in objects],))
+    for obj in changed:
+        cursor.execute(
+            f"INSERT INTO {TRACKING_TABLE} (name, kind, checksum, source) VALUES (%s, %s, %s, %s)"
+            " ON CONFLICT (name) DO UPDATE SET kind = EXCLUDED.kind, checksum = EXCLUDED.checksum,"
+            " source = EXCLUDED.source, applied_at = now()",
+            (obj.name, obj.kind, obj.checksum, obj.source),
+        )
+    fingerprints = _catalog(cursor).fingerprints
+    names = [obj.name for obj in objects if obj.name in fingerprints]
+    cursor.execute(
+        f"UPDATE {TRACKING_TABLE} t SET fingerprint = f.fingerprint"
+        " FROM unnest(%s::text[], %s::text[]) AS f(name, fingerprint)"
+        " WHERE t.name = f.name AND t.fingerprint IS DISTINCT FROM f.fingerprint",
+        (names, [fingerprints[name] for name in names]),
+    )
 
 
 def require(connection: Any, *names: str) -> None:
@@ -457,11 +530,11 @@ def drop_all(connection: Any) -> None:
     versioned migrations are taken back (a downgrade), so that nothing hangs on what they remove."""
     cursor = _dbapi_cursor(connection)
     catalog = _catalog(cursor)
-    for name in catalog["view"]:
+    for name in catalog.views:
         cursor.execute(f"DROP VIEW IF EXISTS {name} CASCADE")
-    for table, trigger in catalog["trigger"].values():
+    for table, trigger in catalog.triggers.values():
         cursor.execute(f'DROP TRIGGER IF EXISTS "{trigger}" ON {table}')
-    for signatures in catalog["function"].values():
+    for signatures in catalog.functions.values():
         for signature in signatures:
             cursor.execute("SAVEPOINT drop_function")
             try:

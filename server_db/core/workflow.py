@@ -58,6 +58,11 @@ class Workflow:
         members = self.groups[name]
         return [state.value for state in self.states if state in members]
 
+    def outside(self, name: str) -> list[str]:
+        """The states not in a group ('closed' and 'cancelled' for a sales order's "open")."""
+        members = self.groups[name]
+        return [state.value for state in self.states if state not in members]
+
 
 _REGISTRY: dict[str, Workflow] = {}
 

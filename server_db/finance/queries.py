@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
-from typing import Any
 
 from sqlalchemy.orm import Session
 
-from server_db.core.queries import Row, ids_clause, select_rows
+from server_db.core.queries import Row, Where, select_rows
+from server_db.finance.states import INVOICE
+from server_db.sales.states import SALES_ORDER
 
 # -- finance ----------------------------------------------------------------------------------------------
 
 
 def to_invoice_queue(session: Session, *, ids: Iterable[int] | None = None) -> list[Row]:
     """Orders with shipped quantities not yet invoiced (nor on a draft invoice), with their value."""
-    params: dict[str, Any] = {}
+    where = Where().any_of("o.state", SALES_ORDER.group("invoiceable")).ids("o.id", ids)
     return select_rows(
         session,
         f"""
@@ -26,13 +27,13 @@ def to_invoice_queue(session: Session, *, ids: Iterable[int] | None = None) -> l
           JOIN erp.customers c ON c.id = o.customer_id
           JOIN erp.sales_order_lines l ON l.order_id = o.id
           LEFT JOIN erp.delivery_notes d ON d.sales_order_id = o.id AND d.state = 'shipped'
-         WHERE o.state IN ('partially_shipped', 'shipped', 'invoiced') AND {ids_clause("o.id", ids, params)}
+         WHERE {where.sql}
            AND NOT EXISTS (SELECT 1 FROM erp.invoices i WHERE i.sales_order_id = o.id AND i.state = 'draft')
          GROUP BY o.id, c.name
         HAVING sum(l.qty_shipped - l.qty_invoiced) > 0
          ORDER BY min(d.shipped_at) NULLS LAST, o.id
     """,
-        **params,
+        **where.params,
     )
 
 
@@ -43,14 +44,7 @@ def invoices(
     states: Sequence[str] | None = None,
     order_id: int | None = None,
 ) -> list[Row]:
-    params: dict[str, Any] = {}
-    where = [ids_clause("i.id", ids, params)]
-    if states is not None:
-        where.append("i.state = ANY(:states)")
-        params["states"] = list(states)
-    if order_id is not None:
-        where.append("i.sales_order_id = :order_id")
-        params["order_id"] = order_id
+    where = Where().ids("i.id", ids).any_of("i.state", states).equals("i.sales_order_id", order_id)
     return select_rows(
         session,
         f"""
@@ -59,14 +53,15 @@ def invoices(
                i.gross_total - i.amount_paid - i.amount_credited AS open_amount,
                i.print_count, i.version, o.id AS sales_order_id, o.number AS order_number,
                c.code AS customer_code, c.name AS customer_name,
-               i.due_date < current_date AND i.state IN ('posted', 'partially_paid') AS overdue
+               i.due_date < current_date AND i.state = ANY(:unpaid) AS overdue
           FROM erp.invoices i
           JOIN erp.sales_orders o ON o.id = i.sales_order_id
           JOIN erp.customers c ON c.id = i.customer_id
-         WHERE {" AND ".join(where)}
+         WHERE {where.sql}
          ORDER BY i.id DESC
     """,
-        **params,
+        unpaid=INVOICE.group("unpaid"),
+        **where.params,
     )
 
 
@@ -79,7 +74,7 @@ def receivables_ageing(session: Session, *, today: dt.date | None = None) -> lis
             SELECT i.customer_id, i.gross_total - i.amount_paid - i.amount_credited AS open_amount,
                    coalesce(CAST(:today AS date), current_date) - i.due_date AS days_overdue
               FROM erp.invoices i
-             WHERE i.kind = 'invoice' AND i.state IN ('posted', 'partially_paid'))
+             WHERE i.kind = 'invoice' AND i.state = ANY(:unpaid))
         SELECT c.id AS customer_id, c.code, c.name,
                sum(open_amount) FILTER (WHERE days_overdue <= 0) AS current,
                sum(open_amount) FILTER (WHERE days_overdue BETWEEN 1 AND 30) AS days_1_30,
@@ -92,4 +87,5 @@ def receivables_ageing(session: Session, *, today: dt.date | None = None) -> lis
          ORDER BY total DESC, c.code
     """,
         today=today,
+        unpaid=INVOICE.group("unpaid"),
     )

@@ -3,30 +3,29 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
 
 from sqlalchemy.orm import Session
 
-from server_db.core.queries import Row, ids_clause, select_rows
+from server_db.core.queries import Row, Where, select_rows
 
 # -- master data for pickers ------------------------------------------------------------------------------
 
 
 def customers(session: Session, *, ids: Iterable[int] | None = None) -> list[Row]:
-    params: dict[str, Any] = {}
+    where = Where().ids("id", ids)
     return select_rows(
         session,
         f"""
         SELECT id, code, name, address, delivery_address, contact, phone, email, tax_id, payment_terms_days,
                credit_limit, active, version
-          FROM erp.customers WHERE {ids_clause("id", ids, params)} ORDER BY code
+          FROM erp.customers WHERE {where.sql} ORDER BY code
     """,
-        **params,
+        **where.params,
     )
 
 
 def products(session: Session, *, ids: Iterable[int] | None = None) -> list[Row]:
-    params: dict[str, Any] = {}
+    where = Where().ids("p.id", ids)
     return select_rows(
         session,
         f"""
@@ -35,9 +34,9 @@ def products(session: Session, *, ids: Iterable[int] | None = None) -> list[Row]
           FROM erp.products p
           LEFT JOIN erp.suppliers s ON s.id = p.default_supplier_id
           LEFT JOIN erp.work_centres w ON w.id = p.work_centre_id
-         WHERE {ids_clause("p.id", ids, params)} ORDER BY p.sku
+         WHERE {where.sql} ORDER BY p.sku
     """,
-        **params,
+        **where.params,
     )
 
 

@@ -14,11 +14,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from server_db.core import validation
-from server_db.core.calls import get
-from server_db.core.changes import Changes, changes_of_this_transaction
+from server_db.core.calls import as_json, step
+from server_db.core.changes import Changes
 from server_db.core.errors import ValidationError
 from server_db.masterdata.lookup import resolve_products, resolve_supplier
-from server_db.masterdata.models import BomLine, Company, Customer, Product, Supplier, Warehouse, WorkCentre
+from server_db.masterdata.models import WorkCentre
 
 _TEXT_LIMITS = {
     "name": 200,
@@ -73,33 +73,44 @@ def create_customer(session: Session, **values: Any) -> Changes:
     """code, name, address, delivery_address, contact, phone, email, tax_id (统一社会信用代码),
     payment_terms_days, credit_limit (None: no limit)."""
     _require(values, "code", "name")
-    customer = Customer(**_customer_values(values))
-    session.add(customer)
-    session.flush()
-    return changes_of_this_transaction(session, id=customer.id)
+    return _save(session, "save_customer", None, None, _customer_values(values))
+
+
+def update_customer(
+    session: Session, customer_id: int, *, expected_version: int | None = None, **values: Any
+) -> Changes:
+    """Change the given columns of a customer (each department only those it keeps: the database refuses the
+    rest, naming the column)."""
+    return _save(session, "save_customer", customer_id, expected_version, _customer_values(values))
 
 
 def create_supplier(session: Session, **values: Any) -> Changes:
     _require(values, "code", "name")
+    return _save(session, "save_supplier", None, None, _supplier_values(values))
+
+
+def update_supplier(
+    session: Session, supplier_id: int, *, expected_version: int | None = None, **values: Any
+) -> Changes:
+    return _save(session, "save_supplier", supplier_id, expected_version, _supplier_values(values))
+
+
+def _supplier_values(values: dict[str, Any]) -> dict[str, Any]:
     values = _texts(values)
-    values["code"] = validation.code(values["code"])
+    if "code" in values:
+        values["code"] = validation.code(values["code"])
     if "tax_id" in values:
         values["tax_id"] = validation.uscc(values["tax_id"])
     if "lead_time_days" in values:
         values["lead_time_days"] = validation.whole_number(
             values["lead_time_days"], field="lead_time_days", label="The lead time", maximum=365
         )
-    supplier = Supplier(**values)
-    session.add(supplier)
-    session.flush()
-    return changes_of_this_transaction(session, id=supplier.id)
+    return values
 
 
 def create_warehouse(session: Session, *, code: str, name: str, address: str = "") -> Changes:
-    warehouse = Warehouse(code=validation.code(code), **_texts({"name": name, "address": address}))
-    session.add(warehouse)
-    session.flush()
-    return changes_of_this_transaction(session, id=warehouse.id)
+    values = {"code": validation.code(code), **_texts({"name": name, "address": address})}
+    return step(session, "save_warehouse", None, as_json(values), returns=int)[1]
 
 
 def create_work_centre(session: Session, *, code: str, name: str, daily_capacity_hours: Any) -> Changes:
@@ -111,10 +122,8 @@ def create_work_centre(session: Session, *, code: str, name: str, daily_capacity
         maximum=Decimal(480),
         positive=True,
     )
-    centre = WorkCentre(code=validation.code(code), daily_capacity_hours=capacity, **_texts({"name": name}))
-    session.add(centre)
-    session.flush()
-    return changes_of_this_transaction(session, id=centre.id)
+    values = {"code": validation.code(code), "daily_capacity_hours": capacity, **_texts({"name": name})}
+    return step(session, "save_work_centre", None, as_json(values), returns=int)[1]
 
 
 def _product_values(session: Session, values: dict[str, Any]) -> dict[str, Any]:
@@ -173,56 +182,33 @@ def create_product(session: Session, *, bom: Sequence[tuple[str | int, Any]] = (
         raise ValidationError("A bought product needs a default supplier.", field="default_supplier")
     if cleaned["procurement"] == "make" and not cleaned.get("work_centre_id"):
         raise ValidationError("A product made in-house needs a work centre.", field="work_centre")
-    product = Product(**cleaned)
-    session.add(product)
-    session.flush()
-    set_bill_of_materials(session, product.id, bom)
-    return changes_of_this_transaction(session, id=product.id)
+    created = _save(session, "save_product", None, None, cleaned)
+    assert created.id is not None
+    return created | set_bill_of_materials(session, created.id, bom)
+
+
+def update_product(session: Session, product_id: int, *, expected_version: int | None = None, **values: Any) -> Changes:
+    """Change the given columns of a product (the admin keeps products)."""
+    return _save(session, "save_product", product_id, expected_version, _product_values(session, values))
 
 
 def set_bill_of_materials(session: Session, product_id: int, bom: Sequence[tuple[str | int, Any]]) -> Changes:
-    """Replace a made product's components. A component cannot (even indirectly) contain the product."""
-    product = get(session, Product, product_id, label="Product")
-    if bom and product.procurement != "make":
-        raise ValidationError(f"{product.sku} is bought, so it has no bill of materials.", field="bom")
+    """Replace a made product's components, given as (component SKU or id, quantity per unit). The database
+    refuses a component that (even indirectly) contains the product, or one listed twice, naming `bom[n]`."""
+    validation.record_id(product_id, label="The product")
     items = resolve_products(
         session, [(component, f"bom[{n}]", f"Component {n}: ") for n, (component, _) in enumerate(bom, start=1)]
     )
-    containing = _products_containing(session, product.id)
-    lines = []
-    seen = set()
-    for number, (item, (_, qty)) in enumerate(zip(items, bom, strict=True), start=1):
-        if item.id in seen:
-            raise ValidationError(f"{item.sku} is listed twice in the bill of materials.", field=f"bom[{number}]")
-        if item.id == product.id or item.id in containing:
-            raise ValidationError(
-                f"{item.sku} contains {product.sku}; a product cannot contain itself.", field=f"bom[{number}]"
-            )
-        seen.add(item.id)
-        lines.append(
-            BomLine(
-                component_id=item.id,
-                quantity=validation.quantity(
-                    qty, field=f"bom[{number}].quantity", label=f"Component {number}: the quantity"
-                ),
-            )
-        )
-    product.bom.clear()
-    session.flush()
-    product.bom.extend(lines)
-    session.flush()
-    return changes_of_this_transaction(session, id=product.id)
-
-
-def _products_containing(session: Session, product_id: int) -> set[int]:
-    """Every product whose bill of materials holds `product_id`, at any depth (one query per level)."""
-    found: set[int] = set()
-    frontier = {product_id}
-    while frontier:
-        rows = session.scalars(select(BomLine.product_id).where(BomLine.component_id.in_(frontier))).all()
-        frontier = set(rows) - found
-        found |= frontier
-    return found
+    lines = [
+        {
+            "component_id": item.id,
+            "quantity": str(
+                validation.quantity(qty, field=f"bom[{number}].quantity", label=f"Component {number}: the quantity")
+            ),
+        }
+        for number, (item, (_, qty)) in enumerate(zip(items, bom, strict=True), start=1)
+    ]
+    return step(session, "set_bill_of_materials", product_id, as_json(lines), id=product_id)[1]
 
 
 def set_company(session: Session, **values: Any) -> Changes:
@@ -234,17 +220,18 @@ def set_company(session: Session, **values: Any) -> Changes:
         logo = values["logo_png"]
         if logo is not None and (not isinstance(logo, bytes) or not logo.startswith(b"\x89PNG")):
             raise ValidationError("The logo must be a PNG image.", field="logo_png")
-        cleaned["logo_png"] = logo
-    company = session.get(Company, 1)
-    if company is None:
-        _require(cleaned, "name")
-        company = Company(id=1, **cleaned)
-        session.add(company)
-    else:
-        for key, value in cleaned.items():
-            setattr(company, key, value)
-    session.flush()
-    return changes_of_this_transaction(session)
+        # bytea from JSON: PostgreSQL reads '\\x...' as hex
+        cleaned["logo_png"] = None if logo is None else "\\x" + logo.hex()
+    return step(session, "save_company", as_json(cleaned))[1]
+
+
+def _save(
+    session: Session, function: str, record_id: int | None, expected_version: int | None, values: dict[str, Any]
+) -> Changes:
+    """Create (no id) or change a master-data record through its function; `id` is the record."""
+    if record_id is not None:
+        validation.record_id(record_id, label="The record")
+    return step(session, function, record_id, expected_version, as_json(values), returns=int)[1]
 
 
 def _require(values: dict[str, Any], *names: str) -> None:

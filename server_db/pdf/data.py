@@ -16,6 +16,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from server_db.core.errors import InvalidTransition, NotFound, ValidationError
+from server_db.finance.states import INVOICE
 
 DocumentKind = Literal["delivery_note", "invoice"]
 
@@ -475,8 +476,9 @@ def unprinted_invoices(session: Session) -> list[UnprintedDocument]:
           FROM erp.invoices i
           JOIN erp.sales_orders o ON o.id = i.sales_order_id
           JOIN erp.customers c ON c.id = i.customer_id
-         WHERE i.state NOT IN ('draft', 'cancelled') AND i.print_count = 0
+         WHERE i.state = ANY(:posted) AND i.print_count = 0
          ORDER BY i.id
-    """)
+    """),
+            {"posted": INVOICE.group("posted")},
         )
     ]

@@ -8,6 +8,7 @@ import re
 from typing import Any
 
 import psycopg2.extensions
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from server_db.core import validation
@@ -66,8 +67,28 @@ def set_department(session: Session, login: str, department: str) -> Changes:
 
 
 def disable_user(session: Session, login: str) -> int:
-    """No new logins, and the user's open sessions end now. Returns how many sessions were ended."""
+    """No new logins from the moment this transaction commits. Returns how many sessions the user has open:
+    end them with `end_sessions` in the next transaction (ended before the commit, a client reconnecting at
+    once would be let in again)."""
     return int(call(session, "disable_user", _login(login)))
+
+
+def end_sessions(session: Session, login: str) -> int:
+    """End the open sessions of a user who may no longer log in; how many were ended."""
+    return int(call(session, "end_sessions", _login(login)))
+
+
+def end_session(session: Session, pid: int) -> bool:
+    """End one session on this database (one holding the others up), audited with whose it was."""
+    number = validation.whole_number(pid, field="pid", label="The session", minimum=1, maximum=2**31 - 1)
+    return bool(call(session, "end_session", number))
+
+
+def change_my_password(session: Session, password: str) -> Changes:
+    """The logged-in person's own new password (at least 6 characters), audited."""
+    login = str(session.execute(text("SELECT session_user")).scalar_one())
+    call(session, "change_my_password", _verifier(session, login, _password(password)))
+    return changes_of_this_transaction(session)
 
 
 def enable_user(session: Session, login: str) -> Changes:

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
-from typing import Any
 
 from sqlalchemy.orm import Session
 
-from server_db.core.queries import Row, ids_clause, select_rows
+from server_db.core.queries import Row, Where, select_rows
 
 # -- production -------------------------------------------------------------------------------------------
 
@@ -20,14 +19,7 @@ def production_orders(
     states: Sequence[str] | None = None,
     work_centre_id: int | None = None,
 ) -> list[Row]:
-    params: dict[str, Any] = {}
-    where = [ids_clause("m.id", ids, params)]
-    if states is not None:
-        where.append("m.state = ANY(:states)")
-        params["states"] = list(states)
-    if work_centre_id is not None:
-        where.append("m.work_centre_id = :work_centre_id")
-        params["work_centre_id"] = work_centre_id
+    where = Where().ids("m.id", ids).any_of("m.state", states).equals("m.work_centre_id", work_centre_id)
     return select_rows(
         session,
         f"""
@@ -41,10 +33,10 @@ def production_orders(
           JOIN erp.work_centres w ON w.id = m.work_centre_id
           LEFT JOIN erp.sales_order_lines l ON l.id = m.sales_order_line_id
           LEFT JOIN erp.sales_orders o ON o.id = l.order_id
-         WHERE {" AND ".join(where)}
+         WHERE {where.sql}
          ORDER BY m.planned_start NULLS LAST, m.due_date, m.id
     """,
-        **params,
+        **where.params,
     )
 
 

@@ -1,13 +1,15 @@
 """Production: release, schedule on work centres with finite daily capacity, report progress, complete.
 
-Scheduling is plain Python over what the database says (`plan_schedule` is pure and unit-tested); the
-result is written back in one call, which also marks late orders and, with them, their sales orders.
+The scheduler is the database's (`server_db/production/sql/schedule.sql`): one rule, used to plan the work
+centres and to estimate the end of a new production order at confirmation. Writing the plan also marks late
+orders and, with them, their sales orders.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
+import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -16,8 +18,9 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from server_db.core import validation
-from server_db.core.calls import as_json, current_date, step
+from server_db.core.calls import step
 from server_db.core.changes import Changes
+from server_db.production.states import PRODUCTION_ORDER
 
 
 def release_production_order(session: Session, mo_id: int) -> Changes:
@@ -62,75 +65,72 @@ class PlannedOrder:
     days: list[tuple[dt.date, Decimal]] = field(default_factory=list)
 
 
-def plan_schedule(orders: list[OrderToSchedule], capacity: dict[int, Decimal], today: dt.date) -> list[PlannedOrder]:
-    """Finite-capacity forward scheduling. Orders already in progress keep the floor; the rest go by
-    earliest due date. Nothing starts before today or before its components are available. Each day of a
-    work centre gives at most its capacity; an order fills the free hours day by day."""
-    used: dict[tuple[int, dt.date], Decimal] = defaultdict(Decimal)
+def plan_schedule(
+    session: Session, orders: list[OrderToSchedule], capacity: dict[int, Decimal], today: dt.date
+) -> list[PlannedOrder]:
+    """The plan the scheduler (`erp.plan_schedule`) makes of these orders, without writing it: orders in
+    progress keep the floor, the rest go by earliest due date; nothing starts before today or before its
+    components are there; each day of a work centre gives at most its capacity."""
+    payload = [
+        {
+            "id": o.id,
+            "work_centre_id": o.work_centre_id,
+            "remaining_hours": str(o.remaining_hours),
+            "due_date": o.due_date.isoformat(),
+            "ready_date": o.ready_date.isoformat(),
+            "in_progress": o.in_progress,
+        }
+        for o in orders
+    ]
+    rows = session.execute(
+        text(
+            "SELECT production_order_id, day, hours"
+            " FROM erp.plan_schedule(CAST(:orders AS jsonb), CAST(:capacity AS jsonb), :today)"
+        ),
+        {
+            "orders": json.dumps(payload),
+            "capacity": json.dumps({str(k): str(v) for k, v in capacity.items()}),
+            "today": today,
+        },
+    ).all()
+    days: dict[int, list[tuple[dt.date, Decimal]]] = {}
+    for order_id, day, hours in rows:
+        days.setdefault(order_id, []).append((day, hours))
     plan = []
-    for order in sorted(orders, key=lambda o: (not o.in_progress, o.due_date, o.id)):
-        day = max(today, order.ready_date)
-        remaining = order.remaining_hours
-        cap = capacity[order.work_centre_id]
-        planned = PlannedOrder(order.id, day, day)
-        while remaining > 0:
-            free = cap - used[(order.work_centre_id, day)]
-            if free > 0:
-                take = min(free, remaining)
-                used[(order.work_centre_id, day)] += take
-                planned.days.append((day, take))
-                remaining -= take
-            if remaining > 0:
-                day += dt.timedelta(days=1)
-        if planned.days:
-            planned.start, planned.end = planned.days[0][0], planned.days[-1][0]
-        plan.append(planned)
+    for order in orders:
+        booked = sorted(days.get(order.id, []))
+        first = max(today, order.ready_date)
+        start, end = (booked[0][0], booked[-1][0]) if booked else (first, first)
+        plan.append(PlannedOrder(order.id, start, end, booked))
     return plan
 
 
 def schedule_production(session: Session, *, today: dt.date | None = None) -> Changes:
-    """Plan every released and started order on its work centre and save the plan."""
-    today = today or current_date(session)
-    rows = session.execute(
-        text("""
-        SELECT m.id, m.work_centre_id, m.remaining_hours, m.due_date, m.state = 'in_progress',
-               coalesce((SELECT max(CASE
-                            WHEN c.quantity - c.qty_consumed <= coalesce(r.quantity, 0) THEN CAST(:today AS date)
-                            ELSE coalesce(
-                                (SELECT min(po.expected_date) FROM erp.purchase_order_lines pol
-                                   JOIN erp.purchase_orders po ON po.id = pol.order_id
-                                  WHERE pol.product_id = c.product_id AND po.state IN ('sent', 'partially_received')
-                                    AND pol.qty_received < pol.quantity),
-                                (SELECT max(cm.planned_end) + 1 FROM erp.production_orders cm
-                                  WHERE cm.parent_component_id = c.id
-                                    AND cm.state IN ('planned', 'released', 'in_progress')),
-                                CAST(:today AS date) + erp.buy_lead_time(c.product_id))
-                          END)
-                   FROM erp.production_components c
-                   LEFT JOIN erp.reservations r ON r.production_component_id = c.id
-                  WHERE c.production_order_id = m.id), CAST(:today AS date)) AS ready
-          FROM erp.production_orders m
-         WHERE m.state IN ('released', 'in_progress')
-    """),
-        {"today": today},
-    ).all()
-    capacity = {
-        wc: cap for wc, cap in session.execute(text("SELECT id, daily_capacity_hours FROM erp.work_centres")).all()
-    }
-    orders = [
-        OrderToSchedule(
-            id=r[0], work_centre_id=r[1], remaining_hours=r[2], due_date=r[3], in_progress=r[4], ready_date=r[5]
-        )
-        for r in rows
-    ]
-    plan = plan_schedule(orders, capacity, today)
-    payload = [
-        {
-            "id": p.id,
-            "start": p.start.isoformat(),
-            "end": p.end.isoformat(),
-            "days": [[d.isoformat(), str(h)] for d, h in p.days],
-        }
-        for p in plan
-    ]
-    return step(session, "apply_production_schedule", as_json(payload))[1]
+    """Plan every released and started order on its work centre and save the plan (`erp.schedule_production`)."""
+    return step(session, "schedule_production", today)[1]
+
+
+def release_production_orders(session: Session, mo_ids: Sequence[int]) -> Changes:
+    """Release several planned orders together: all of them or, if one is refused, none."""
+    changes = Changes()
+    for mo_id in mo_ids:
+        changes = changes | release_production_order(session, mo_id)
+    return changes
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """What a scheduling run came to: how many orders are planned and the numbers of the late ones."""
+
+    changes: Changes
+    planned: int
+    late: tuple[str, ...]
+
+
+def schedule_and_report(session: Session) -> Schedule:
+    """Schedule every order on the floor, then read what the plan looks like."""
+    from server_db.production import queries as production_queries
+
+    changes = schedule_production(session)
+    rows = production_queries.production_orders(session, states=PRODUCTION_ORDER.group("on_the_floor"))
+    return Schedule(changes, len(rows), tuple(row["number"] for row in rows if row["late"]))

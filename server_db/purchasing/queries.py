@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any
 
 from sqlalchemy.orm import Session
 
-from server_db.core.queries import Row, ids_clause, select_rows
+from server_db.core.queries import Document, Row, Where, select_rows
+from server_db.purchasing.states import PURCHASE_ORDER
 
 # -- purchasing -------------------------------------------------------------------------------------------
 
@@ -16,11 +16,7 @@ def purchase_requests(
     session: Session, *, ids: Iterable[int] | None = None, states: Sequence[str] | None = ("open",)
 ) -> list[Row]:
     """Requests with their supplier, product and the order they serve; grouped by supplier."""
-    params: dict[str, Any] = {}
-    where = [ids_clause("q.id", ids, params)]
-    if states is not None:
-        where.append("q.state = ANY(:states)")
-        params["states"] = list(states)
+    where = Where().ids("q.id", ids).any_of("q.state", states)
     return select_rows(
         session,
         f"""
@@ -36,10 +32,10 @@ def purchase_requests(
           LEFT JOIN erp.sales_orders o ON o.id = l.order_id
           LEFT JOIN erp.purchase_order_lines pol ON pol.id = q.purchase_order_line_id
           LEFT JOIN erp.purchase_orders po ON po.id = pol.order_id
-         WHERE {" AND ".join(where)}
+         WHERE {where.sql}
          ORDER BY s.code, q.needed_by, q.id
     """,
-        **params,
+        **where.params,
     )
 
 
@@ -47,27 +43,25 @@ def purchase_orders(
     session: Session, *, ids: Iterable[int] | None = None, states: Sequence[str] | None = None
 ) -> list[Row]:
     """Purchase orders with outstanding quantity and whether they are overdue."""
-    params: dict[str, Any] = {}
-    where = [ids_clause("po.id", ids, params)]
-    if states is not None:
-        where.append("po.state = ANY(:states)")
-        params["states"] = list(states)
+    where = Where().ids("po.id", ids).any_of("po.state", states)
     return select_rows(
         session,
         f"""
         SELECT po.id, po.number, po.state, po.order_date, po.expected_date, po.version,
                s.code AS supplier_code, s.name AS supplier_name,
                sum(pol.quantity) AS ordered, sum(pol.qty_received) AS received,
+               coalesce(sum(pol.quantity - pol.qty_received), 0) AS outstanding,
                sum(pol.quantity * pol.unit_cost) AS value,
-               po.expected_date < current_date AND po.state IN ('sent', 'partially_received') AS overdue
+               po.expected_date < current_date AND po.state = ANY(:receivable) AS overdue
           FROM erp.purchase_orders po
           JOIN erp.suppliers s ON s.id = po.supplier_id
           LEFT JOIN erp.purchase_order_lines pol ON pol.order_id = po.id
-         WHERE {" AND ".join(where)}
+         WHERE {where.sql}
          GROUP BY po.id, s.code, s.name
          ORDER BY po.id DESC
     """,
-        **params,
+        receivable=PURCHASE_ORDER.group("receivable"),
+        **where.params,
     )
 
 
@@ -76,9 +70,21 @@ def purchase_order_lines(session: Session, po_id: int) -> list[Row]:
         session,
         """
         SELECT pol.id, pol.line_no, pol.quantity, pol.qty_received, pol.quantity - pol.qty_received AS outstanding,
-               pol.unit_cost, p.sku, p.name AS product_name, p.unit
+               pol.unit_cost, pol.quantity * pol.unit_cost AS value, p.sku, p.name AS product_name, p.unit
           FROM erp.purchase_order_lines pol JOIN erp.products p ON p.id = pol.product_id
          WHERE pol.order_id = :po_id ORDER BY pol.line_no
     """,
         po_id=po_id,
     )
+
+
+def receivable_orders(session: Session, *, ids: Iterable[int] | None = None) -> list[Row]:
+    """Purchase orders waiting for goods (sent or partly received); refetched, one that has left those
+    states comes back empty."""
+    return purchase_orders(session, ids=ids, states=PURCHASE_ORDER.group("receivable"))
+
+
+def receivable_order(session: Session, po_id: int) -> Document:
+    """A purchase order waiting for goods, with its lines; the header is None if it waits for nothing."""
+    rows = receivable_orders(session, ids=[po_id])
+    return Document(rows[0] if rows else None, purchase_order_lines(session, po_id))

@@ -3,9 +3,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from server_db.core import validation
@@ -37,6 +41,14 @@ def send_purchase_order(session: Session, po_id: int) -> Changes:
     return step(session, "send_purchase_order", po_id, id=po_id)[1]
 
 
+def send_purchase_orders(session: Session, po_ids: Sequence[int]) -> Changes:
+    """Send several drafts together: all of them or, if one is refused, none."""
+    changes = Changes()
+    for po_id in po_ids:
+        changes = changes | send_purchase_order(session, po_id)
+    return changes
+
+
 def cancel_purchase_order(session: Session, po_id: int) -> Changes:
     """Cancel a purchase order with nothing received; its requests go back to the open queue."""
     validation.record_id(po_id, label="The purchase order")
@@ -50,3 +62,43 @@ def receive_purchase_order(session: Session, po_id: int, *, quantities: Mapping[
     return step(
         session, "receive_purchase_order", po_id, quantities_json(quantities, label="A purchase order line"), id=po_id
     )[1]
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """A receipt as the clerk hears of it: the purchase order, what it still waits for, and the sales orders
+    the goods made ready to pick."""
+
+    changes: Changes
+    number: str
+    outstanding: Decimal
+    ready_orders: tuple[str, ...]
+
+
+def receive_goods(session: Session, po_id: int, *, quantities: Mapping[int, Any] | None = None) -> Receipt:
+    """`receive_purchase_order`, then read back what is still outstanding on it."""
+    changes = receive_purchase_order(session, po_id, quantities=quantities)
+    number, outstanding = session.execute(
+        text(
+            "SELECT po.number, coalesce(sum(pol.quantity - pol.qty_received), 0)"
+            " FROM erp.purchase_orders po LEFT JOIN erp.purchase_order_lines pol ON pol.order_id = po.id"
+            " WHERE po.id = :id GROUP BY po.id"
+        ),
+        {"id": po_id},
+    ).one()
+    ready = sorted({e.document_no for e in changes.became("sales_order", "ready") if e.document_no})
+    return Receipt(changes, number, outstanding, tuple(ready))
+
+
+def update_purchase_order(
+    session: Session, po_id: int, *, expected_date: dt.date | str, notes: str | None = None
+) -> Changes:
+    """Change when the goods are expected (the waiting sales orders' estimates follow) and the notes."""
+    validation.record_id(po_id, label="The purchase order")
+    day = validation.date_value(expected_date, field="expected_date", label="The expected date", required=True)
+    text = (
+        None
+        if notes is None
+        else validation.text_value(notes, field="notes", label="The notes", max_length=4000, multiline=True)
+    )
+    return step(session, "update_purchase_order", po_id, day, text, id=po_id)[1]

@@ -4,16 +4,20 @@ availability of what is being entered."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, overload
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from server_db.core import validation
 from server_db.core.changes import EVENT_COLUMNS, Event, event_from_row
-from server_db.core.queries import Row, ids_clause, select_rows
+from server_db.core.errors import NotFound, ValidationError
+from server_db.core.queries import Document, Row, Where, select_rows
+from server_db.masterdata import queries as masterdata_queries
+from server_db.purchasing.states import PURCHASE_ORDER
 
 # -- sales ------------------------------------------------------------------------------------------------
 
@@ -28,22 +32,17 @@ def sales_orders(
     limit: int | None = None,
 ) -> list[Row]:
     """Orders with customer, dates, money and progress, newest first."""
-    params: dict[str, Any] = {}
-    where = [ids_clause("s.id", ids, params)]
-    if states is not None:
-        where.append("s.state = ANY(:states)")
-        params["states"] = list(states)
-    if customer_id is not None:
-        where.append("s.customer_id = :customer_id")
-        params["customer_id"] = customer_id
-    if search:
-        where.append("(s.number ILIKE :search OR s.customer_name ILIKE :search OR s.customer_code ILIKE :search)")
-        params["search"] = f"%{search}%"
-    sql = f"SELECT s.* FROM erp.sales_order_summary s WHERE {' AND '.join(where)} ORDER BY s.id DESC"
+    where = (
+        Where()
+        .ids("s.id", ids)
+        .any_of("s.state", states)
+        .equals("s.customer_id", customer_id)
+        .search(("s.number", "s.customer_name", "s.customer_code"), search)
+    )
+    sql = f"SELECT s.* FROM erp.sales_order_summary s WHERE {where.sql} ORDER BY s.id DESC"
     if limit:
-        sql += " LIMIT :limit"
-        params["limit"] = limit
-    return select_rows(session, sql, **params)
+        sql += f" LIMIT {int(limit)}"
+    return select_rows(session, sql, **where.params)
 
 
 def order_lines(session: Session, order_id: int) -> list[Row]:
@@ -76,6 +75,9 @@ def order_timeline(session: Session, order_id: int) -> list[Event]:
 
 @dataclass(frozen=True)
 class LineAvailability:
+    """One line being entered: the stock picture of its product, the date it could ship, and its money as
+    the database computes it (`erp.line_net`, `erp.line_tax`)."""
+
     product_id: int
     quantity: Decimal
     on_hand: Decimal
@@ -84,21 +86,87 @@ class LineAvailability:
     incoming: Decimal
     next_receipt: dt.date | None
     ship_date: dt.date
+    unit_price: Decimal | None = None  # the price entered, or the product's list price when none was
+    net: Decimal | None = None  # None when the price or discount entered is not a usable number
+    tax: Decimal | None = None
+
+    @property
+    def short(self) -> bool:
+        """Less is free than the line asks for: it waits for goods or production."""
+        return self.available < self.quantity
+
+
+@dataclass(frozen=True)
+class Availability(Sequence[LineAvailability]):
+    """The answer to order entry's preview: a LineAvailability per line (in the order asked, products that do
+    not exist left out), the order's money, and the date the whole order could ship (its latest line)."""
+
+    lines: tuple[LineAvailability, ...] = ()
+    net_total: Decimal = Decimal(0)
+    tax_total: Decimal = Decimal(0)
+    ship_date: dt.date | None = None
+    later_than_requested: bool = False
+
+    @property
+    def gross_total(self) -> Decimal:
+        return self.net_total + self.tax_total
+
+    @overload
+    def __getitem__(self, index: int) -> LineAvailability: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[LineAvailability]: ...
+
+    def __getitem__(self, index: int | slice) -> LineAvailability | Sequence[LineAvailability]:
+        return self.lines[index]
+
+    def __len__(self) -> int:
+        return len(self.lines)
+
+
+_NOT_A_NUMBER = object()
+
+
+def _entered(value: Any, parse: Callable[[Any], Decimal], *, empty: Decimal | None) -> Any:
+    """A price or discount as typed: `empty` when nothing was typed, _NOT_A_NUMBER when it cannot be used."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return empty
+    try:
+        return parse(value)
+    except ValidationError:
+        return _NOT_A_NUMBER
 
 
 def availability(
-    session: Session, lines: Sequence[tuple[int, Any]], *, warehouse_id: int | None = None
-) -> list[LineAvailability]:
-    """For order entry: per (product id, quantity), the stock picture and the date the line could ship.
-    One query for the whole order. Lines of the same product draw on the same free stock in order."""
+    session: Session,
+    lines: Sequence[tuple[Any, ...]],
+    *,
+    warehouse_id: int | None = None,
+    requested_date: dt.date | None = None,
+) -> Availability:
+    """For order entry: per line (product id, quantity[, unit price[, discount %]]), the stock picture, the
+    date the line could ship and its net and tax; for the order, the totals and the date it could ship.
+    A price of None takes the product's list price. One query for the whole order. Lines of the same product
+    draw on the same free stock in order."""
     if not lines:
-        return []
-    rows = {
-        r["product_id"]: r
-        for r in select_rows(
-            session,
-            """
-        SELECT p.id AS product_id, p.procurement, p.hours_per_unit,
+        return Availability()
+    wanted = []
+    for line in lines:
+        product_id, qty = int(line[0]), Decimal(str(line[1]))
+        price = _entered(line[2] if len(line) > 2 else None, _price, empty=None)
+        discount = _entered(line[3] if len(line) > 3 else None, _discount, empty=Decimal(0))
+        priced = price is not _NOT_A_NUMBER and discount is not _NOT_A_NUMBER
+        wanted.append((product_id, qty, price if priced else None, discount if priced else Decimal(0), priced))
+    rows = select_rows(
+        session,
+        """
+        WITH wanted AS (
+            SELECT w.n, w.product_id, w.quantity, w.unit_price, w.discount_pct, w.priced
+              FROM unnest(CAST(:products AS bigint[]), CAST(:quantities AS numeric[]), CAST(:prices AS numeric[]),
+                          CAST(:discounts AS numeric[]), CAST(:priced AS boolean[]))
+                   WITH ORDINALITY AS w(product_id, quantity, unit_price, discount_pct, priced, n)
+        ), product AS MATERIALIZED (  -- once per product, however many lines name it
+        SELECT p.id AS product_id, p.procurement, p.hours_per_unit, p.price AS list_price, p.tax_rate,
                CASE WHEN p.procurement = 'buy' THEN erp.buy_lead_time(p.id) ELSE p.lead_time_days END AS lead_time,
                coalesce(s.on_hand, 0) AS on_hand, coalesce(s.reserved, 0) AS reserved,
                coalesce(i.incoming, 0) AS incoming, i.next_receipt, w.daily_capacity_hours, current_date AS today,
@@ -112,24 +180,33 @@ def availability(
                SELECT sum(pol.quantity - pol.qty_received) AS incoming, min(po.expected_date) AS next_receipt
                  FROM erp.purchase_order_lines pol JOIN erp.purchase_orders po ON po.id = pol.order_id
                 WHERE pol.product_id = p.id AND po.warehouse_id = wh.id
-                  AND po.state IN ('draft', 'sent', 'partially_received')) i ON true
+                  AND po.state = ANY(CAST(:incoming AS text[]))) i ON true
           LEFT JOIN LATERAL (  -- the open hours of the work centre, kept by the database as they change
                SELECT sum(wb.hours) AS backlog FROM erp.work_centre_backlog wb
                 WHERE wb.work_centre_id = p.work_centre_id
                ) b ON p.procurement = 'make'
-         WHERE p.id = ANY(:ids)
-    """,
-            ids=list({int(p) for p, _ in lines}),
-            warehouse_id=warehouse_id,
+         WHERE p.id IN (SELECT product_id FROM wanted)
         )
-    }
+        SELECT x.*, x.entered_price AS unit_price, erp.line_tax(x.net, x.tax_rate) AS tax
+          FROM (SELECT w.n, w.quantity, r.*, coalesce(w.unit_price, r.list_price) AS entered_price,
+                       CASE WHEN w.priced
+                            THEN erp.line_net(w.quantity, coalesce(w.unit_price, r.list_price), w.discount_pct)
+                       END AS net
+                  FROM wanted w JOIN product r ON r.product_id = w.product_id) x
+         ORDER BY x.n
+    """,
+        products=[w[0] for w in wanted],
+        quantities=[w[1] for w in wanted],
+        prices=[w[2] for w in wanted],
+        discounts=[w[3] for w in wanted],
+        priced=[w[4] for w in wanted],
+        warehouse_id=warehouse_id,
+        incoming=PURCHASE_ORDER.group("incoming"),
+    )
     drawn: dict[int, Decimal] = {}
     result = []
-    for product_id, qty in lines:
-        row = rows.get(int(product_id))
-        if row is None:
-            continue
-        qty = Decimal(str(qty))
+    for row in rows:
+        product_id, qty = row["product_id"], row["quantity"]
         free = max(row["on_hand"] - row["reserved"] - drawn.get(product_id, Decimal(0)), Decimal(0))
         drawn[product_id] = drawn.get(product_id, Decimal(0)) + qty
         today: dt.date = row["today"]
@@ -153,9 +230,27 @@ def availability(
                 row["incoming"],
                 row["next_receipt"],
                 ship,
+                unit_price=row["unit_price"],
+                net=row["net"],
+                tax=row["tax"],
             )
         )
-    return result
+    latest = max((line.ship_date for line in result), default=None)
+    return Availability(
+        tuple(result),
+        net_total=sum((line.net for line in result if line.net is not None), Decimal(0)),
+        tax_total=sum((line.tax for line in result if line.tax is not None), Decimal(0)),
+        ship_date=latest,
+        later_than_requested=latest is not None and requested_date is not None and latest > requested_date,
+    )
+
+
+def _price(value: Any) -> Decimal:
+    return validation.money(value, field="unit_price", label="The price")
+
+
+def _discount(value: Any) -> Decimal:
+    return validation.percent(value, field="discount_pct", label="The discount")
 
 
 def order_header(session: Session, order_id: int) -> Row | None:
@@ -172,3 +267,53 @@ def order_header(session: Session, order_id: int) -> Row | None:
         order_id=order_id,
     )
     return rows[0] if rows else None
+
+
+def order_with_lines(session: Session, order_id: int) -> Document:
+    """An order's header and lines, as the warehouse picks and ships it."""
+    return Document(order_header(session, order_id), order_lines(session, order_id))
+
+
+@dataclass(frozen=True)
+class OrderDetail:
+    """What sales shows under the chosen order: the header, the lines and the timeline across departments."""
+
+    header: Row | None
+    lines: list[Row] = field(default_factory=list)
+    timeline: list[Event] = field(default_factory=list)
+
+
+def order_detail(session: Session, order_id: int) -> OrderDetail:
+    return OrderDetail(
+        order_header(session, order_id), order_lines(session, order_id), order_timeline(session, order_id)
+    )
+
+
+@dataclass(frozen=True)
+class OrderEntry:
+    """What order entry starts from: the customers and products that can be chosen (active ones) and, when a
+    draft is edited, its header and lines."""
+
+    customers: list[Row]
+    products: list[Row]
+    header: Row | None = None
+    lines: list[Row] = field(default_factory=list)
+
+
+def order_entry(session: Session, order_id: int | None = None) -> OrderEntry:
+    customers = [c for c in masterdata_queries.customers(session) if c["active"]]
+    products = [p for p in masterdata_queries.products(session) if p["active"]]
+    if order_id is None:
+        return OrderEntry(customers, products)
+    return OrderEntry(customers, products, order_header(session, order_id), order_lines(session, order_id))
+
+
+def find_order(session: Session, number: str) -> tuple[int, str]:
+    """(id, number) of the sales order a person typed, e.g. 'so-2026-00001'; a sentence if there is none."""
+    typed = (number or "").strip() if isinstance(number, str) else ""
+    if not typed:
+        raise ValidationError("Type an order number, e.g. SO-2026-00001.", field="order")
+    rows = select_rows(session, "SELECT id, number FROM erp.sales_orders WHERE number = :number", number=typed.upper())
+    if not rows:
+        raise NotFound(f"There is no sales order {typed.upper()}.")
+    return rows[0]["id"], rows[0]["number"]

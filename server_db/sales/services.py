@@ -8,14 +8,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.exc import StaleDataError
 
 from server_db.core import validation
-from server_db.core.calls import as_json, get, step
-from server_db.core.changes import Changes, changes_of_this_transaction
-from server_db.core.errors import ConcurrentChange, ValidationError
+from server_db.core.calls import as_json, step
+from server_db.core.changes import Changes
+from server_db.core.errors import ValidationError
 from server_db.masterdata.lookup import resolve_customer, resolve_products, resolve_warehouse
 from server_db.sales.models import SalesOrder
 
@@ -79,23 +78,60 @@ def update_order(
     )
     values = None if header is None else _header_values(session, header)
     rows = None if lines is None else _lines(session, lines)
-    return step(
-        session, "update_sales_order_draft", order_id, version, as_json(values), as_json(rows), id=order_id
-    )[1]
+    return step(session, "update_sales_order_draft", order_id, version, as_json(values), as_json(rows), id=order_id)[1]
+
+
+@dataclass(frozen=True)
+class SavedOrder:
+    """What order entry needs after saving: the order, the version it now has, and what changed."""
+
+    changes: Changes
+    order_id: int
+    version: int
+
+
+def save_order(
+    session: Session,
+    order_id: int | None,
+    *,
+    header: HeaderInput,
+    lines: Sequence[LineInput | dict],
+    expected_version: int | None = None,
+    confirm: bool = False,
+) -> SavedOrder:
+    """Order entry's Save: a new draft (`order_id` None) or the edits to one read at `expected_version`,
+    and, with `confirm`, its confirmation in the same transaction (a refused confirmation saves nothing)."""
+    if order_id is None:
+        changes = create_order(
+            session,
+            customer=header.customer,
+            lines=lines,
+            requested_date=header.requested_date,
+            delivery_address=header.delivery_address,
+            customer_reference=header.customer_reference,
+            notes=header.notes,
+            warehouse=header.warehouse,
+        )
+    else:
+        if expected_version is None:
+            raise ValidationError("Reload the order before saving it: its version is not known.", field="version")
+        changes = update_order(session, order_id, expected_version=expected_version, header=header, lines=lines)
+    saved = changes.id
+    assert saved is not None
+    if confirm:
+        changes = changes | confirm_order(session, saved)
+    version = session.execute(text("SELECT version FROM erp.sales_orders WHERE id = :id"), {"id": saved}).scalar_one()
+    return SavedOrder(changes.with_id(saved), saved, int(version))
 
 
 def delete_draft(session: Session, order_id: int, *, expected_version: int) -> Changes:
     """Delete a draft nobody else changed since `expected_version` was read (the database refuses anything
     but a draft)."""
-    order = get(session, SalesOrder, order_id, label="Sales order")
-    if order.version != expected_version:
-        raise _changed_meanwhile(order.number)
-    session.delete(order)
-    try:
-        session.flush()
-    except StaleDataError:
-        raise _changed_meanwhile(order.number) from None
-    return changes_of_this_transaction(session, id=order_id)
+    validation.record_id(order_id, label="The sales order")
+    version = validation.whole_number(
+        expected_version, field="version", label="The version", minimum=1, maximum=2**31 - 1
+    )
+    return step(session, "delete_sales_order_draft", order_id, version, id=order_id)[1]
 
 
 def confirm_order(session: Session, order_id: int, *, expected_version: int | None = None) -> Changes:
@@ -117,13 +153,6 @@ def cancel_order(session: Session, order_id: int, *, reason: str = "") -> Change
 
 
 # -- internals -------------------------------------------------------------------------------------------
-
-
-def _changed_meanwhile(number: str) -> ConcurrentChange:
-    return ConcurrentChange(
-        f"Sales order {number} was changed by someone else since you opened it; "
-        "reload it to see their changes, then make yours again."
-    )
 
 
 def _header_values(session: Session, header: HeaderInput) -> dict[str, Any]:

@@ -4,12 +4,14 @@ charts, and the health checks."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from server_db.core.queries import Row, ids_clause, select_rows
+from server_db.core.queries import Row, Where, select_rows
+from server_db.finance.states import INVOICE
+from server_db.production.states import PRODUCTION_ORDER
+from server_db.sales.states import SALES_ORDER
 
 # -- supervisor -------------------------------------------------------------------------------------------
 
@@ -25,6 +27,7 @@ _BOARD_COLUMNS = """SELECT o.id, o.number, o.state, o.promised_date, o.estimated
 def board_rows(session: Session, *, ids: Iterable[int] | None = None) -> list[Row]:
     """Every open order with its stage, promised date, progress and late flag. Light enough for 100,000:
     the full board aggregates the open orders' lines in one pass; a refetch of a few ids looks them up."""
+    finished = SALES_ORDER.outside("open")
     if ids is None:
         return select_rows(
             session,
@@ -35,13 +38,14 @@ def board_rows(session: Session, *, ids: Iterable[int] | None = None) -> list[Ro
                            FROM erp.sales_order_lines l
                            JOIN erp.sales_orders oo ON oo.id = l.order_id
                            LEFT JOIN erp.reservations r ON r.sales_order_line_id = l.id
-                          WHERE oo.state NOT IN ('closed', 'cancelled')
+                          WHERE oo.state <> ALL(:finished)
                           GROUP BY l.order_id) t ON t.order_id = o.id
-             WHERE o.state NOT IN ('closed', 'cancelled')
+             WHERE o.state <> ALL(:finished)
              ORDER BY o.id
         """,
+            finished=finished,
         )
-    params: dict[str, Any] = {}
+    where = Where().none_of("o.state", finished).ids("o.id", ids)
     return select_rows(
         session,
         f"""
@@ -51,39 +55,37 @@ def board_rows(session: Session, *, ids: Iterable[int] | None = None) -> list[Ro
                                FROM erp.sales_order_lines l
                                LEFT JOIN erp.reservations r ON r.sales_order_line_id = l.id
                               WHERE l.order_id = o.id) t ON true
-         WHERE o.state NOT IN ('closed', 'cancelled') AND {ids_clause("o.id", ids, params)}
+         WHERE {where.sql}
          ORDER BY o.id
     """,
-        **params,
+        **where.params,
     )
 
 
 def kpis(session: Session) -> Row:
     """The numbers on the supervisor's tiles."""
-    row = (
-        session.execute(
-            text("""
-        SELECT (SELECT count(*) FROM erp.sales_orders WHERE state NOT IN ('closed', 'cancelled')) AS open_orders,
-               (SELECT count(*) FROM erp.sales_orders
-                 WHERE late AND state NOT IN ('closed', 'cancelled')) AS late_orders,
+    return select_rows(
+        session,
+        """
+        SELECT (SELECT count(*) FROM erp.sales_orders WHERE state <> ALL(:finished)) AS open_orders,
+               (SELECT count(*) FROM erp.sales_orders WHERE late AND state <> ALL(:finished)) AS late_orders,
                (SELECT count(*) FROM erp.stock_levels s JOIN erp.products p ON p.id = s.product_id
                  WHERE s.on_hand - s.reserved < p.reorder_point) AS below_reorder_point,
                (SELECT count(DISTINCT l.product_id) FROM erp.sales_order_lines l
                   JOIN erp.sales_orders o ON o.id = l.order_id
                   LEFT JOIN erp.reservations r ON r.sales_order_line_id = l.id
-                 WHERE o.state IN ('confirmed', 'in_fulfilment', 'ready', 'partially_shipped')
+                 WHERE o.state = ANY(:active)
                    AND l.quantity - l.qty_shipped > coalesce(r.quantity, 0)) AS short_products,
                (SELECT coalesce(sum(gross_total - amount_paid - amount_credited), 0) FROM erp.invoices
-                 WHERE kind = 'invoice' AND state IN ('posted', 'partially_paid') AND due_date < current_date)
-                   AS overdue_receivables,
-               (SELECT count(*) FROM erp.production_orders
-                 WHERE late AND state IN ('planned', 'released', 'in_progress')) AS late_production
-    """)
-        )
-        .mappings()
-        .one()
-    )
-    return dict(row)
+                 WHERE kind = 'invoice' AND state = ANY(:unpaid) AND due_date < current_date) AS overdue_receivables,
+               (SELECT count(*) FROM erp.production_orders WHERE late AND state = ANY(:open_production))
+                   AS late_production
+    """,
+        finished=SALES_ORDER.outside("open"),
+        active=SALES_ORDER.group("active"),
+        unpaid=INVOICE.group("unpaid"),
+        open_production=PRODUCTION_ORDER.group("open"),
+    )[0]
 
 
 def orders_per_state(session: Session) -> dict[str, int]:
@@ -139,7 +141,8 @@ def dashboard(session: Session, *, days: int = 7) -> Row:
                    coalesce(sum(open) FILTER (WHERE age BETWEEN 61 AND 90), 0) AS days_61_90,
                    coalesce(sum(open) FILTER (WHERE age > 90), 0) AS over_90
               FROM (SELECT gross_total - amount_paid - amount_credited AS open, current_date - due_date AS age
-                      FROM erp.invoices WHERE kind = 'invoice' AND state IN ('posted', 'partially_paid')) i
+                      FROM erp.invoices WHERE kind = 'invoice' AND state = ANY(:unpaid)) i
         """,
+            unpaid=INVOICE.group("unpaid"),
         )[0],
     }

@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any
 
 from sqlalchemy.orm import Session
 
-from server_db.core.queries import Row, ids_clause, select_rows
+from server_db.core.queries import Row, Where, select_rows
+from server_db.sales.states import SALES_ORDER
+from server_db.warehouse.states import DELIVERY_NOTE
 
 # -- warehouse --------------------------------------------------------------------------------------------
 
 
 def pick_queue(session: Session, *, ids: Iterable[int] | None = None) -> list[Row]:
     """Orders with reserved goods waiting to be picked, earliest promised date first."""
-    params: dict[str, Any] = {}
+    where = Where().any_of("o.state", SALES_ORDER.group("pickable")).ids("o.id", ids)
     return select_rows(
         session,
         f"""
@@ -27,13 +28,14 @@ def pick_queue(session: Session, *, ids: Iterable[int] | None = None) -> list[Ro
           LEFT JOIN erp.reservations r ON r.sales_order_line_id = l.id
           LEFT JOIN LATERAL (SELECT sum(dl.quantity) AS picked FROM erp.delivery_note_lines dl
                                JOIN erp.delivery_notes d ON d.id = dl.delivery_note_id
-                              WHERE dl.sales_order_line_id = l.id AND d.state IN ('draft', 'picked')) pk ON true
-         WHERE o.state IN ('in_fulfilment', 'ready', 'partially_shipped') AND {ids_clause("o.id", ids, params)}
+                              WHERE dl.sales_order_line_id = l.id AND d.state = ANY(:unshipped)) pk ON true
+         WHERE {where.sql}
          GROUP BY o.id, c.name
         HAVING sum(coalesce(r.quantity, 0)) - coalesce(sum(pk.picked), 0) > 0
          ORDER BY o.promised_date NULLS LAST, o.id
     """,
-        **params,
+        unshipped=DELIVERY_NOTE.group("unshipped"),
+        **where.params,
     )
 
 
@@ -44,14 +46,7 @@ def delivery_notes(
     states: Sequence[str] | None = None,
     order_id: int | None = None,
 ) -> list[Row]:
-    params: dict[str, Any] = {}
-    where = [ids_clause("d.id", ids, params)]
-    if states is not None:
-        where.append("d.state = ANY(:states)")
-        params["states"] = list(states)
-    if order_id is not None:
-        where.append("d.sales_order_id = :order_id")
-        params["order_id"] = order_id
+    where = Where().ids("d.id", ids).any_of("d.state", states).equals("d.sales_order_id", order_id)
     return select_rows(
         session,
         f"""
@@ -61,8 +56,8 @@ def delivery_notes(
           FROM erp.delivery_notes d
           JOIN erp.sales_orders o ON o.id = d.sales_order_id
           JOIN erp.customers c ON c.id = o.customer_id
-         WHERE {" AND ".join(where)}
+         WHERE {where.sql}
          ORDER BY d.id DESC
     """,
-        **params,
+        **where.params,
     )

@@ -4,8 +4,11 @@ and adjust stock with a reason."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from server_db.core import validation
@@ -34,6 +37,33 @@ def ship_order(session: Session, order_id: int, *, quantities: Mapping[int, Any]
     picked = pick_order(session, order_id, quantities=quantities)
     assert picked.id is not None
     return picked | ship_delivery_note(session, picked.id)
+
+
+@dataclass(frozen=True)
+class Shipment:
+    """A shipment as the clerk hears of it: the delivery note, its order, and what is left to ship."""
+
+    changes: Changes
+    note_id: int
+    note_number: str
+    order_number: str
+    backorder: Decimal
+
+
+def pick_and_ship(session: Session, order_id: int, *, quantities: Mapping[int, Any] | None = None) -> Shipment:
+    """`ship_order`, then read back the delivery note's number and the backorder the order still has."""
+    changes = ship_order(session, order_id, quantities=quantities)
+    assert changes.id is not None
+    note_number, order_number, backorder = session.execute(
+        text(
+            "SELECT d.number, o.number,"
+            " (SELECT coalesce(sum(l.quantity - l.qty_shipped), 0) FROM erp.sales_order_lines l"
+            "   WHERE l.order_id = o.id)"
+            " FROM erp.delivery_notes d JOIN erp.sales_orders o ON o.id = d.sales_order_id WHERE d.id = :id"
+        ),
+        {"id": changes.id},
+    ).one()
+    return Shipment(changes, changes.id, note_number, order_number, backorder)
 
 
 def cancel_delivery_note(session: Session, note_id: int) -> Changes:

@@ -291,7 +291,7 @@ def test_cancelling_a_batch_half_way_records_no_print(
 
         return real(session, requests, progress=gated)
 
-    monkeypatch.setattr(documents, "print_documents", held)
+    monkeypatch.setattr(jobs, "print_documents", held)
     window = open_finance(clients, qtbot)
 
     batch = print_batch(window, window.context, "invoice")

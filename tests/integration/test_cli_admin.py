@@ -15,6 +15,7 @@ from pathlib import Path
 
 import psycopg2
 import pytest
+from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from server_db.app.cli import EXIT_REFUSED, EXIT_USAGE
@@ -298,3 +299,51 @@ def test_a_clerk_is_told_whose_duty_it_is(db_url: str) -> None:
     assert listing.stderr.strip() == (
         "Only an administrator or a supervisor may list users; you are logged in as sales."
     )
+
+
+def test_an_administrator_finds_who_holds_the_office_up_and_ends_that_session(world, db_url: str) -> None:
+    """A clerk's psql transaction left open after a stock adjustment holds the stock row the next confirmation
+    needs: `session list` says who waits for whom, `session end` ends it (audited), and the confirmation goes on."""
+    import threading
+    import time
+
+    from server_db.people import services as people
+    from server_db.sales import services as sales
+    from tests.clerks import PASSWORD, Clerk
+
+    world.stock("BUY-A", 3)
+    world.db.run(people.create_user, login="forgetful", department="warehouse", password=PASSWORD)
+    forgotten = Clerk(db_url, "forgetful").conn
+    forgotten.autocommit = False
+    with forgotten.cursor() as cursor:
+        cursor.execute("SELECT erp.adjust_stock(%s, 1, 5, 'count difference')", (world.products["BUY-A"],))
+        cursor.execute("SELECT pg_backend_pid()")
+        holder = cursor.fetchone()[0]
+    order = world.order([("BUY-A", 1)])
+    waiter = threading.Thread(target=lambda: world.db.run(sales.confirm_order, order))
+    waiter.start()
+    try:
+        deadline = time.monotonic() + 30
+        listed = main_py("--db", db_url, "session", "list")
+        while "waits for" not in listed.stdout and time.monotonic() < deadline:
+            time.sleep(0.2)
+            listed = main_py("--db", db_url, "session", "list")
+        assert listed.returncode == 0, listed.stderr
+        assert f"waits for forgetful (session {holder}, idle in transaction)" in listed.stdout, listed.stdout
+        ended = main_py("--db", db_url, "session", "end", str(holder))
+        assert ended.returncode == 0 and ended.stdout.strip() == f"Session {holder} ended."
+        waiter.join(20)
+        assert not waiter.is_alive()  # the confirmation went through
+    finally:
+        if waiter.is_alive():
+            world.db.run(lambda s: s.execute(text("SELECT pg_terminate_backend(:p)"), {"p": holder}))
+            waiter.join(20)
+        forgotten.close()
+    assert world.state(order) == "ready"
+    audited = world.db.run(
+        lambda s: s.execute(
+            text("SELECT actor, before ->> 'login' FROM erp.audit_log WHERE table_name = 'sessions' AND row_id = :p"),
+            {"p": str(holder)},
+        ).one()
+    )
+    assert audited == ("postgres", "forgetful")

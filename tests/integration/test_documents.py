@@ -21,8 +21,7 @@ from server_db.core.errors import InvalidTransition, NotFound, PermissionDenied,
 from server_db.finance import services as finance
 from server_db.masterdata import services as masterdata
 from server_db.pdf import data as documents
-from server_db.pdf import fonts, render
-from server_db.pdf import jobs
+from server_db.pdf import fonts, jobs, render
 from server_db.pdf.capital import to_chinese_capital
 from server_db.pdf.jobs import Cancelled, Unprinted
 from server_db.people import services as people

@@ -78,7 +78,8 @@ def test_the_office_server_accepts_password_logins_over_tcp(folder: Path) -> Non
         stdin="boss-password\n",
     )
     assert started.returncode == 0, started.stderr
-    assert f"--db postgresql://USER@{socket.gethostname()}:{port}/erp" in started.stdout
+    # it listens on this PC only, and says so (no other PC could connect to its name)
+    assert f"Only this PC can connect: python main.py --db postgresql://USER@127.0.0.1:{port}/erp" in started.stdout
     try:
         conn = connect(port, "boss-password")
         with conn.cursor() as cursor:
@@ -179,3 +180,58 @@ def test_tls_needs_a_build_with_tls_and_then_is_required(folder: Path, tmp_path:
             )
     finally:
         main_py("server", "--data", str(folder), "--stop", env=env)
+
+
+def test_a_clerk_with_psql_on_the_office_server_cannot_bypass_the_rules(folder: Path) -> None:
+    """The holes of a clerk with psql and their own password, against a server started as an office starts it."""
+    port = free_port()
+    started = main_py(
+        "server", "--data", str(folder), "--listen", "*", "--port", str(port), "--admin", "boss", "--demo",
+        "--detach", stdin="boss-password\n",
+    )  # fmt: skip
+    assert started.returncode == 0, started.stderr
+    try:
+        # demo users on a server other PCs can reach do not keep the published password
+        assert "demo1234" not in started.stdout
+        shown = dict(
+            line.split()
+            for line in started.stdout.splitlines()
+            if line.startswith("  demo_") and len(line.split()) == 2
+        )
+        assert set(shown) >= {"demo_sales", "demo_admin"}
+        with pytest.raises(psycopg2.OperationalError, match="password authentication failed"):
+            psycopg2.connect(host="127.0.0.1", port=port, dbname="erp", user="demo_sales", password="demo1234")
+        clerk = psycopg2.connect(
+            host="127.0.0.1", port=port, dbname="erp", user="demo_sales", password=shown["demo_sales"]
+        )
+        with clerk.cursor() as cursor:  # in a transaction, as a psql session after BEGIN
+            cursor.execute("SHOW idle_in_transaction_session_timeout")
+            assert cursor.fetchone() == ("2min",)  # each person's own limit; the server's default is 10min
+            cursor.execute("SELECT id FROM erp.sales_orders WHERE state = 'shipped' LIMIT 1")
+            shipped = cursor.fetchone()[0]
+            for statement in (
+                f"UPDATE erp.sales_orders SET state = 'paid' WHERE id = {shipped}",
+                "UPDATE erp.sales_orders SET promised_date = promised_date - 30",
+                "UPDATE erp.sales_order_lines SET qty_shipped = 0",
+                "LOCK TABLE erp.sales_orders IN ACCESS EXCLUSIVE MODE",
+                "SELECT 1 FROM erp.sales_orders FOR UPDATE",
+                "SELECT 1 FROM erp.customers FOR UPDATE",
+                "SELECT lo_from_bytea(0, 'fill the disk')",
+            ):
+                with pytest.raises(psycopg2.Error) as error:
+                    cursor.execute(statement)
+                assert error.value.pgcode == "42501", (statement, str(error.value))
+                clerk.rollback()
+        clerk.close()
+        for maintenance in ("postgres", "template1"):
+            with pytest.raises(psycopg2.OperationalError, match="permission denied for database"):
+                psycopg2.connect(
+                    host="127.0.0.1", port=port, dbname=maintenance, user="demo_sales", password=shown["demo_sales"]
+                )
+    finally:
+        assert main_py("server", "--data", str(folder), "--stop").returncode == 0
+
+
+def test_an_empty_database_url_is_a_usage_error() -> None:
+    refused = main_py("--db", "", "db", "status")
+    assert refused.returncode == 2 and "--db needs a database URL" in refused.stderr

@@ -3,95 +3,23 @@ psycopg2 connection, not the app."""
 
 from __future__ import annotations
 
-import itertools
 import uuid
 
 import psycopg2
 import psycopg2.errors
 import pytest
 from sqlalchemy import text
-from sqlalchemy.engine import make_url
 
 from server_db.core.db import Database
 from server_db.core.departments import DEPARTMENTS
 from server_db.core.errors import PermissionDenied
 from server_db.finance import services as finance
+from server_db.masterdata import services as masterdata
 from server_db.people import services as people
 from server_db.purchasing import services as purchasing
 from server_db.sales import services as sales
+from tests.clerks import PASSWORD, Clerk, fingerprint
 from tests.factories import World
-
-PASSWORD = "s3cret-pass"
-_unique = itertools.count()
-
-
-class Clerk:
-    def __init__(self, db_url: str, login: str, password: str = PASSWORD) -> None:
-        self.login = login
-        self.url = make_url(db_url)._replace(username=login, password=password)
-        self.conn = psycopg2.connect(
-            host=self.url.host or self.url.query.get("host"),
-            port=self.url.port or self.url.query.get("port"),
-            dbname=self.url.database,
-            user=login,
-            password=password,
-        )
-        self.conn.autocommit = True
-
-    def sql(self, statement: str, *params):
-        with self.conn.cursor() as cursor:
-            cursor.execute(statement, params)
-            return cursor.fetchall() if cursor.description else cursor.rowcount
-
-    def refused(self, statement: str, *params, code: str = "42501") -> str:
-        with pytest.raises(psycopg2.Error) as error:
-            self.sql(statement, *params)
-        assert error.value.pgcode == code, (statement, error.value.pgcode, str(error.value))
-        return str(error.value)
-
-    def sqlalchemy_url(self) -> str:
-        return self.url.render_as_string(hide_password=False)
-
-
-@pytest.fixture
-def clerks(world: World, db_url: str) -> dict[str, Clerk]:
-    prefix = f"t{uuid.uuid4().hex[:6]}"
-    for department in DEPARTMENTS:
-        world.db.run(
-            people.create_user,
-            login=f"{prefix}_{department}",
-            department=department,
-            password=PASSWORD,
-            full_name=f"Test {department}",
-        )
-    result = {d: Clerk(db_url, f"{prefix}_{d}") for d in DEPARTMENTS}
-    yield result
-    for clerk in result.values():
-        clerk.conn.close()
-
-
-def fingerprint(world: World) -> tuple:
-    return world.db.run(
-        lambda s: s.execute(
-            text("SELECT (SELECT count(*) FROM erp.audit_log), (SELECT count(*) FROM erp.order_events)")
-        ).one()
-    )
-
-
-@pytest.fixture
-def story(world: World) -> dict:
-    world.stock("BUY-A", 20)
-    draft = world.order([("BUY-A", 2)])
-    ready = world.confirmed_order([("BUY-A", 3)])
-    shipped = world.confirmed_order([("BUY-A", 4)])
-    world.ship_all(shipped)
-    invoice = world.invoice(shipped)
-    short = world.confirmed_order([("BUY-B", 1), ("MADE-Y", 1)])
-    mo = world.db.run(lambda s: s.execute(text("SELECT min(id) FROM erp.production_orders")).scalar())
-    return dict(
-        draft=draft, ready=ready, shipped=shipped, invoice=invoice, short=short, mo=mo, product=world.products["BUY-A"]
-    )
-
 
 FORBIDDEN = {
     "sales": [
@@ -201,7 +129,7 @@ def test_each_department_can_do_its_own_duty(world: World, clerks: dict, story: 
     finance_db = as_clerk("finance")
     invoice = finance_db.run(finance.invoice_order, order).id
     finance_db.run(finance.record_payment, invoice, amount="11.30")
-    clerks["finance"].sql("UPDATE erp.customers SET credit_limit = 5000 WHERE code = 'CN'")
+    finance_db.run(masterdata.update_customer, world.customers["CN"], credit_limit="5000")
     purchasing_db = as_clerk("purchasing")
     po = purchasing_db.run(purchasing.create_purchase_orders).id
     purchasing_db.run(purchasing.send_purchase_order, po)
@@ -230,8 +158,8 @@ def test_prints_are_recorded_only_by_their_department(world: World, clerks: dict
 def test_a_disabled_user_is_refused_at_once_even_in_open_sessions(world: World, clerks: dict, db_url: str) -> None:
     victim = clerks["sales"]
     assert victim.sql("SELECT 1") == [(1,)]
-    ended = world.db.run(people.disable_user, victim.login)
-    assert ended >= 1
+    assert world.db.run(people.disable_user, victim.login) >= 1  # open sessions, ended once that has committed
+    assert world.db.run(people.end_sessions, victim.login) >= 1
     with pytest.raises(psycopg2.Error):
         victim.sql("SELECT 1")
     with pytest.raises(psycopg2.OperationalError, match="not permitted to log in"):

@@ -37,3 +37,14 @@ def test_merging_keeps_each_event_once() -> None:
     assert merged.delivery_notes == {4}
     assert merged.id == 1
     assert not Changes()
+
+
+def test_the_events_of_one_document_and_of_documents_created_or_moved() -> None:
+    created = event(1, "purchase_order", 5, None)
+    created = Event(**{**created.__dict__, "event_type": "created", "document_no": "PO-1"})
+    sent = Event(**{**created.__dict__, "id": 2, "event_type": "state_changed", "new_state": "sent"})
+    other = event(3, "invoice", 9, 4)
+    changes = Changes.from_events([created, sent, other])
+    assert changes.created("purchase_order") == [created]
+    assert changes.latest("purchase_order", 5) == sent and changes.latest("purchase_order", 6) is None
+    assert changes.became("purchase_order", "sent") == [sent] and changes.became("invoice", "paid") == []

@@ -1,6 +1,6 @@
 -- The outbox: every change another department cares about becomes an order_events row in the same
 -- transaction, and a NOTIFY carrying only its id. Any writer produces events, psql included. (How a client
--- reads the outbox without missing a late commit: server_db/core/events.py.)
+-- reads the outbox without missing a late commit: server_db/core/events.py.) Only erp.emit_event writes it.
 
 CREATE OR REPLACE FUNCTION erp.emit_event(p_event_type text, p_sales_order_id bigint, p_document_type text,
                                           p_document_id bigint, p_document_no text, p_old_state text,
@@ -10,6 +10,9 @@ LANGUAGE plpgsql SECURITY DEFINER SET search_path = erp, pg_temp AS $$
 DECLARE
     v_id bigint;
 BEGIN
+    -- the transaction id first, then the event id: a listener relies on every event id below the highest one
+    -- it has seen belonging to a transaction that was already running (server_db/core/events.py)
+    PERFORM pg_current_xact_id();
     INSERT INTO order_events (event_type, sales_order_id, document_type, document_id, document_no, old_state,
                               new_state, payload)
     VALUES (p_event_type, p_sales_order_id, p_document_type, p_document_id, p_document_no, p_old_state,

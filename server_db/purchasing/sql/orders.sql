@@ -103,3 +103,31 @@ BEGIN
     UPDATE purchase_orders SET state = 'cancelled' WHERE id = p_po_id;
     PERFORM erp._refresh_sales_orders(v_orders);
 END $$;
+
+-- What purchasing may change on an order it placed: the date the goods are expected (the estimates of the
+-- sales orders waiting for them follow) and its notes. Nothing else of a purchase order is written by hand.
+CREATE OR REPLACE FUNCTION erp.update_purchase_order(p_po_id bigint, p_expected_date date, p_notes text DEFAULT NULL)
+RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = erp, pg_temp AS $$
+DECLARE
+    po purchase_orders%ROWTYPE;
+    v_orders bigint[];
+BEGIN
+    SELECT * INTO po FROM purchase_orders WHERE id = p_po_id FOR UPDATE;
+    PERFORM erp.require_found(FOUND, 'purchase_order', p_po_id);
+    PERFORM erp.require_state('purchase_order', po.number, po.state, erp.states('purchase_order', 'incoming'),
+                              '; only orders still waiting for goods can be changed.');
+    IF p_expected_date IS NULL THEN
+        PERFORM erp.fail_at('expected_date', 'ER001', 'Purchase order %s needs the date the goods are expected.',
+                            po.number);
+    END IF;
+    IF length(coalesce(p_notes, '')) > 4000 THEN
+        PERFORM erp.fail_at('notes', 'ER001', 'The notes are too long: at most 4000 characters.');
+    END IF;
+    UPDATE purchase_orders SET expected_date = p_expected_date, notes = coalesce(p_notes, notes) WHERE id = p_po_id;
+    SELECT array_agg(l.order_id) INTO v_orders
+      FROM purchase_requests q JOIN purchase_order_lines pol ON pol.id = q.purchase_order_line_id
+      JOIN sales_order_lines l ON l.id = q.sales_order_line_id
+     WHERE pol.order_id = p_po_id;
+    PERFORM erp._refresh_sales_orders(v_orders);
+END $$;

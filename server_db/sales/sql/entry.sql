@@ -1,11 +1,13 @@
 -- Entering and editing draft orders. The client resolves what was typed (codes and SKUs to ids) and reads
 -- the numbers; list prices, tax rates and every rule of a draft are the database's (the functions and
--- triggers below), so an import or psql obeys them too. These run as the person (SECURITY INVOKER): the
--- sales role's own grants apply. A refusal names the field to correct ('customer', 'lines[2].product').
+-- triggers below), so an import or psql obeys them too. Nobody writes the order tables directly: these
+-- functions are the only way in, and they write only what a draft may hold (the state, dates promised,
+-- quantities shipped and invoiced and who did what are the workflow's). A refusal names the field to
+-- correct ('customer', 'lines[2].product').
 
 -- A new draft with its lines, in one call.
 CREATE OR REPLACE FUNCTION erp.enter_sales_order(p_order jsonb, p_lines jsonb) RETURNS bigint
-LANGUAGE plpgsql SET search_path = erp, pg_temp AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = erp, pg_temp AS $$
 DECLARE
     v_id bigint;
 BEGIN
@@ -23,7 +25,7 @@ END $$;
 -- someone else saved the order since `p_expected_version` was read.
 CREATE OR REPLACE FUNCTION erp.update_sales_order_draft(p_order_id bigint, p_expected_version integer,
                                                         p_order jsonb, p_lines jsonb) RETURNS bigint
-LANGUAGE plpgsql SET search_path = erp, pg_temp AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = erp, pg_temp AS $$
 DECLARE
     o sales_orders%ROWTYPE;
 BEGIN
@@ -50,6 +52,21 @@ BEGIN
                                                          delivery_address text, customer_reference text, notes text)
      WHERE s.id = p_order_id;
     RETURN p_order_id;
+END $$;
+
+-- Deleting a draft nobody else changed since `p_expected_version` was read.
+CREATE OR REPLACE FUNCTION erp.delete_sales_order_draft(p_order_id bigint, p_expected_version integer) RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = erp, pg_temp AS $$
+DECLARE
+    o sales_orders%ROWTYPE;
+BEGIN
+    SELECT * INTO o FROM sales_orders WHERE id = p_order_id FOR UPDATE;
+    PERFORM erp.require_found(FOUND, 'sales_order', p_order_id);
+    IF o.version IS DISTINCT FROM p_expected_version THEN
+        PERFORM erp.fail('ER006', 'Sales order %s was changed by someone else since you opened it; reload it to see '
+                                  'their changes, then make yours again.', o.number);
+    END IF;
+    DELETE FROM sales_orders WHERE id = p_order_id;  -- guard_sales_order refuses anything but a draft
 END $$;
 
 -- The lines of a draft, numbered as given; an empty price takes the product's list price, the tax rate is
