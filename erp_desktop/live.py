@@ -1,10 +1,10 @@
 """Live updates in the Qt event loop.
 
 A QSocketNotifier on the listener connection's socket wakes the event loop when PostgreSQL sends a
-notification (no polling timer); the bridge then reads the outbox past its watermark, emits one
+notification (no polling timer); the bridge then reads the events committed since it last looked, emits one
 `changed(Changes)` and publishes the same to the client's ChangeFeed (origin LIVE), which is what windows
 follow. When the connection drops it says 'reconnecting', retries with back-off off the GUI
-thread, and on success catches up from the watermark: nothing missed, nothing applied twice.
+thread, and on success catches up from where it was: nothing missed, nothing applied twice.
 """
 
 from __future__ import annotations
