@@ -140,12 +140,13 @@ class EventListener:
                          ended AS MATERIALIZED (
                              SELECT unnest(%(running)s::xid8[]) AS xid
                              EXCEPT SELECT pg_snapshot_xip(s) FROM snapshot),
-                         new AS (
+                         new AS (  -- three index scans: none may read the whole outbox
                              SELECT * FROM erp.order_events WHERE id > %(up_to)s
                              UNION ALL
-                             SELECT * FROM erp.order_events
-                              WHERE (xid IN (SELECT xid FROM ended) OR xid >= %(running_from)s::xid8)
-                                AND id <= %(up_to)s)
+                             SELECT late.* FROM ended CROSS JOIN LATERAL (
+                                 SELECT * FROM erp.order_events WHERE xid = ended.xid AND id <= %(up_to)s) late
+                             UNION ALL
+                             SELECT * FROM erp.order_events WHERE xid >= %(running_from)s::xid8 AND id <= %(up_to)s)
                     SELECT ARRAY(SELECT pg_snapshot_xip(s)::text FROM snapshot),
                            (SELECT pg_snapshot_xmax(s)::text FROM snapshot), {EVENT_COLUMNS_OF_E}
                       FROM (SELECT 1) one LEFT JOIN new e ON true

@@ -4,7 +4,7 @@ sentence naming the field when there is no such record."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
@@ -14,26 +14,27 @@ from server_db.core.calls import get
 from server_db.core.errors import ValidationError
 from server_db.masterdata.models import Customer, Product, Supplier, Warehouse
 
+P = TypeVar("P", Customer, Supplier)
+
 
 def resolve_customer(session: Session, value: Any, *, field: str = "customer") -> Customer:
     """A customer by id or code."""
-    if isinstance(value, int) and not isinstance(value, bool):
-        return get(session, Customer, value, label="Customer")
-    code = validation.text_value(value, field=field, label="The customer", max_length=64, required=True).upper()
-    customer = session.scalar(select(Customer).where(Customer.code == code))
-    if customer is None:
-        raise ValidationError(f"There is no customer with code {code}.", field=field)
-    return customer
+    return _by_id_or_code(session, Customer, value, field=field, label="customer")
 
 
 def resolve_supplier(session: Session, value: Any, *, field: str = "supplier") -> Supplier:
+    """A supplier by id or code."""
+    return _by_id_or_code(session, Supplier, value, field=field, label="supplier")
+
+
+def _by_id_or_code(session: Session, model: type[P], value: Any, *, field: str, label: str) -> P:
     if isinstance(value, int) and not isinstance(value, bool):
-        return get(session, Supplier, value, label="Supplier")
-    code = validation.text_value(value, field=field, label="The supplier", max_length=64, required=True).upper()
-    supplier = session.scalar(select(Supplier).where(Supplier.code == code))
-    if supplier is None:
-        raise ValidationError(f"There is no supplier with code {code}.", field=field)
-    return supplier
+        return get(session, model, value, label=label.capitalize())
+    code = validation.text_value(value, field=field, label=f"The {label}", max_length=64, required=True).upper()
+    found = session.scalar(select(model).where(model.code == code))
+    if found is None:
+        raise ValidationError(f"There is no {label} with code {code}.", field=field)
+    return found
 
 
 def resolve_product(session: Session, value: Any, *, field: str = "product", prefix: str = "") -> Product:

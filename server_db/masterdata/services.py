@@ -50,12 +50,18 @@ def _texts(values: dict[str, Any]) -> dict[str, Any]:
     return cleaned
 
 
-def _customer_values(values: dict[str, Any]) -> dict[str, Any]:
+def _party_values(values: dict[str, Any]) -> dict[str, Any]:
+    """What customers and suppliers share: texts, the code, the unified social credit code."""
     values = _texts(values)
     if "code" in values:
         values["code"] = validation.code(values["code"])
     if "tax_id" in values:
         values["tax_id"] = validation.uscc(values["tax_id"])
+    return values
+
+
+def _customer_values(values: dict[str, Any]) -> dict[str, Any]:
+    values = _party_values(values)
     if "payment_terms_days" in values:
         values["payment_terms_days"] = validation.whole_number(
             values["payment_terms_days"], field="payment_terms_days", label="The payment terms", maximum=365
@@ -96,11 +102,7 @@ def update_supplier(
 
 
 def _supplier_values(values: dict[str, Any]) -> dict[str, Any]:
-    values = _texts(values)
-    if "code" in values:
-        values["code"] = validation.code(values["code"])
-    if "tax_id" in values:
-        values["tax_id"] = validation.uscc(values["tax_id"])
+    values = _party_values(values)
     if "lead_time_days" in values:
         values["lead_time_days"] = validation.whole_number(
             values["lead_time_days"], field="lead_time_days", label="The lead time", maximum=365

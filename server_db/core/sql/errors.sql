@@ -43,6 +43,17 @@ BEGIN
     END IF;
 END $$;
 
+-- ...and, for an edit, nobody else saved it since the person read it (the optimistic version check).
+CREATE OR REPLACE FUNCTION erp.require_version(p_document_type text, p_number text, p_version integer,
+                                               p_expected integer) RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF p_version IS DISTINCT FROM p_expected THEN
+        PERFORM erp.fail('ER006', '%s %s was changed by someone else since you opened it; reload it to see their '
+                                  'changes, then make yours again.', erp.document_label(p_document_type), p_number);
+    END IF;
+END $$;
+
 -- A trigger that refuses every change; TG_ARGV[0] is the sentence to show.
 CREATE OR REPLACE FUNCTION erp.refuse_change() RETURNS trigger
 LANGUAGE plpgsql AS $$

@@ -30,6 +30,7 @@ GRANT SELECT ON audit_log TO erp_supervisor, erp_admin;
 
 GRANT EXECUTE ON FUNCTION fail(text, text, text[]), fail_at(text, text, text, text[]),
     require_found(boolean, text, bigint), require_state(text, text, text, text[], text),
+    require_version(text, text, integer, integer),
     fmt_qty(numeric), fmt_money(numeric), state_label(text), document_label(text), states(text, text),
     departments(), check_invariants()
     TO erp_sales, erp_warehouse, erp_purchasing, erp_production, erp_finance, erp_supervisor;

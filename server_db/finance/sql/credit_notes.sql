@@ -9,14 +9,7 @@ DECLARE
     v_gross numeric;
     l record;
 BEGIN
-    SELECT * INTO i FROM invoices WHERE id = p_invoice_id;
-    PERFORM erp.require_found(FOUND, 'invoice', p_invoice_id);
-    PERFORM 1 FROM sales_orders WHERE id = i.sales_order_id FOR UPDATE;
-    SELECT * INTO i FROM invoices WHERE id = p_invoice_id FOR UPDATE;
-    -- (a credit note is settled against the invoice it corrects: nothing more is recorded against it)
-    PERFORM erp.require_state('invoice', coalesce(i.number, 'draft #' || i.id::text), i.state,
-                              CASE WHEN i.kind = 'invoice' THEN erp.states('invoice', 'unpaid') ELSE '{}' END,
-                              '; only posted invoices with an open balance can be credited.');
+    i := erp._unpaid_invoice(p_invoice_id, '; only posted invoices with an open balance can be credited.');
     IF btrim(coalesce(p_reason, '')) = '' THEN
         PERFORM erp.fail('ER001', 'Say why invoice %s is credited; the reason is printed on the credit note.', i.number);
     END IF;

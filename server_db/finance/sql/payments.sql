@@ -7,14 +7,7 @@ DECLARE
     v_open numeric;
     v_payment bigint;
 BEGIN
-    SELECT * INTO i FROM invoices WHERE id = p_invoice_id;
-    PERFORM erp.require_found(FOUND, 'invoice', p_invoice_id);
-    PERFORM 1 FROM sales_orders WHERE id = i.sales_order_id FOR UPDATE;
-    SELECT * INTO i FROM invoices WHERE id = p_invoice_id FOR UPDATE;
-    -- (a credit note is settled against the invoice it corrects: nothing more is recorded against it)
-    PERFORM erp.require_state('invoice', coalesce(i.number, 'draft #' || i.id::text), i.state,
-                              CASE WHEN i.kind = 'invoice' THEN erp.states('invoice', 'unpaid') ELSE '{}' END,
-                              '; payments are recorded against posted, unpaid invoices.');
+    i := erp._unpaid_invoice(p_invoice_id, '; payments are recorded against posted, unpaid invoices.');
     IF p_amount IS NULL OR p_amount <= 0 OR p_amount <> round(p_amount, 2) THEN
         PERFORM erp.fail('ER001', 'A payment is a positive amount with at most two decimals.');
     END IF;
@@ -34,4 +27,21 @@ BEGIN
      WHERE id = p_invoice_id;
     PERFORM erp.refresh_sales_order(i.sales_order_id);
     RETURN v_payment;
+END $$;
+
+-- The opening of a payment or a credit note: the invoice, locked after its sales order (the lock order of
+-- every step), refused unless it is a posted invoice with a balance still open. `p_why` ends the refusal.
+CREATE OR REPLACE FUNCTION erp._unpaid_invoice(p_invoice_id bigint, p_why text) RETURNS erp.invoices
+LANGUAGE plpgsql SET search_path = erp, pg_temp AS $$
+DECLARE
+    i invoices%ROWTYPE;
+BEGIN
+    SELECT * INTO i FROM invoices WHERE id = p_invoice_id;
+    PERFORM erp.require_found(FOUND, 'invoice', p_invoice_id);
+    PERFORM 1 FROM sales_orders WHERE id = i.sales_order_id FOR UPDATE;
+    SELECT * INTO i FROM invoices WHERE id = p_invoice_id FOR UPDATE;
+    -- (a credit note is settled against the invoice it corrects: nothing more is recorded against it)
+    PERFORM erp.require_state('invoice', coalesce(i.number, 'draft #' || i.id::text), i.state,
+                              CASE WHEN i.kind = 'invoice' THEN erp.states('invoice', 'unpaid') ELSE '{}' END, p_why);
+    RETURN i;
 END $$;

@@ -31,10 +31,7 @@ DECLARE
 BEGIN
     SELECT * INTO o FROM sales_orders WHERE id = p_order_id FOR UPDATE;
     PERFORM erp.require_found(FOUND, 'sales_order', p_order_id);
-    IF o.version IS DISTINCT FROM p_expected_version THEN
-        PERFORM erp.fail('ER006', 'Sales order %s was changed by someone else since you opened it; reload it to see '
-                                  'their changes, then make yours again.', o.number);
-    END IF;
+    PERFORM erp.require_version('sales_order', o.number, o.version, p_expected_version);
     PERFORM erp.require_state('sales_order', o.number, o.state, ARRAY['draft'], '; only drafts can be edited.');
     IF p_lines IS NOT NULL THEN
         DELETE FROM sales_order_lines WHERE order_id = p_order_id;
@@ -62,10 +59,7 @@ DECLARE
 BEGIN
     SELECT * INTO o FROM sales_orders WHERE id = p_order_id FOR UPDATE;
     PERFORM erp.require_found(FOUND, 'sales_order', p_order_id);
-    IF o.version IS DISTINCT FROM p_expected_version THEN
-        PERFORM erp.fail('ER006', 'Sales order %s was changed by someone else since you opened it; reload it to see '
-                                  'their changes, then make yours again.', o.number);
-    END IF;
+    PERFORM erp.require_version('sales_order', o.number, o.version, p_expected_version);
     DELETE FROM sales_orders WHERE id = p_order_id;  -- guard_sales_order refuses anything but a draft
 END $$;
 
