@@ -187,11 +187,24 @@ def availability(
                ) b ON p.procurement = 'make'
          WHERE p.id IN (SELECT product_id FROM wanted)
         )
-        SELECT x.*, x.entered_price AS unit_price, erp.line_tax(x.net, x.tax_rate) AS tax
+        SELECT x.*, x.entered_price AS unit_price, erp.line_tax(x.net, x.tax_rate) AS tax,
+               CASE WHEN x.free >= x.quantity THEN x.today
+                    WHEN x.procurement = 'buy' THEN
+                         CASE WHEN x.next_receipt IS NOT NULL AND x.incoming >= x.quantity - x.free
+                              THEN greatest(x.today, x.next_receipt) ELSE x.today + x.lead_time END
+                    -- made: the production scheduler's estimate, after what the work centre has open
+                    ELSE greatest(erp._planned_end(x.today, (x.quantity - x.free) * x.hours_per_unit, x.backlog,
+                                                   coalesce(x.daily_capacity_hours, 8)),
+                                  x.today + x.lead_time)
+               END AS ship_date
           FROM (SELECT w.n, w.quantity, r.*, coalesce(w.unit_price, r.list_price) AS entered_price,
                        CASE WHEN w.priced
                             THEN erp.line_net(w.quantity, coalesce(w.unit_price, r.list_price), w.discount_pct)
-                       END AS net
+                       END AS net,
+                       -- lines of the same product draw on the same free stock, in order
+                       greatest(r.on_hand - r.reserved - coalesce(sum(w.quantity) OVER (
+                           PARTITION BY w.product_id ORDER BY w.n ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0),
+                           0) AS free
                   FROM wanted w JOIN product r ON r.product_id = w.product_id) x
          ORDER BY x.n
     """,
@@ -203,23 +216,9 @@ def availability(
         warehouse_id=warehouse_id,
         incoming=PURCHASE_ORDER.group("incoming"),
     )
-    drawn: dict[int, Decimal] = {}
     result = []
     for row in rows:
-        product_id, qty = row["product_id"], row["quantity"]
-        free = max(row["on_hand"] - row["reserved"] - drawn.get(product_id, Decimal(0)), Decimal(0))
-        drawn[product_id] = drawn.get(product_id, Decimal(0)) + qty
-        today: dt.date = row["today"]
-        if free >= qty:
-            ship = today
-        elif row["procurement"] == "buy":
-            covered_by_receipt = row["next_receipt"] is not None and row["incoming"] >= qty - free
-            ship = max(today, row["next_receipt"]) if covered_by_receipt else today + dt.timedelta(row["lead_time"])
-        else:
-            hours = (qty - free) * row["hours_per_unit"]
-            capacity = row["daily_capacity_hours"] or Decimal(8)
-            days = max(int(-(-(row["backlog"] + hours) // capacity)), 1)
-            ship = today + dt.timedelta(days=max(days - 1, row["lead_time"]))
+        product_id, qty, ship = row["product_id"], row["quantity"], row["ship_date"]
         result.append(
             LineAvailability(
                 product_id,

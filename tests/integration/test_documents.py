@@ -514,3 +514,7 @@ def test_cli_prints_all_unprinted_delivery_notes(world: World, db_url: str, ship
     assert again.returncode == 5 and "printed already" in again.stderr
     usage = run_cli(db_url, "print", "delivery-note", "-o", str(output))
     assert usage.returncode == 2
+    folder = run_cli(db_url, "print", "delivery-note", shipped.note_number, "-o", str(tmp_path))
+    assert folder.returncode == 2 and folder.stderr.strip() == (
+        f"{tmp_path} is a folder; give the name of the PDF file to write, e.g. {tmp_path / 'print.pdf'}."
+    )

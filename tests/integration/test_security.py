@@ -230,3 +230,23 @@ def test_sql_in_text_fields_is_stored_as_text(world: World) -> None:
     assert world.count("customers") == 2 + len(INJECTIONS)
     assert world.count("products") == 4
     assert world.invariants() == []
+
+
+def test_a_user_reconnecting_while_being_disabled_is_not_left_in(world: World, clerks: dict, db_url: str) -> None:
+    """The administrator's transaction is slow: the user reconnects before it commits (still allowed then);
+    once it has committed, the sessions are ended, the new one included, and no login is let in."""
+    victim = clerks["sales"]
+    admin = Database(clerks["admin"].sqlalchemy_url(), pool_size=1)
+    try:
+        with admin.sessions() as session, session.begin():
+            assert people.disable_user(session, victim.login) >= 1
+            quick = Clerk(db_url, victim.login)  # in before the refusal of new logins has committed
+            assert quick.sql("SELECT 1") == [(1,)]
+        assert admin.run(people.end_sessions, victim.login) >= 2
+    finally:
+        admin.dispose()
+    for conn in (victim, quick):
+        with pytest.raises(psycopg2.Error):
+            conn.sql("SELECT 1")
+    with pytest.raises(psycopg2.OperationalError, match="not permitted to log in"):
+        Clerk(db_url, victim.login)

@@ -282,7 +282,8 @@ def test_a_long_running_client_does_not_lose_references_on_every_signal(clients:
     true_before, none_before = sys.getrefcount(True), sys.getrefcount(None)
     signals(2000, 50)
     lost_true, lost_none = true_before - sys.getrefcount(True), none_before - sys.getrefcount(None)
-    assert len(delivered) == 2100
+    # every emit arrived (a real batch of events the listener may read meanwhile is not one of them)
+    assert sum(1 for changes in delivered if not changes.events) == 2100
     # the defect costs one reference per emit (2,000 and more); what is left is ordinary churn
     assert lost_true <= 200 and lost_none <= 200, (
         f"2,050 signals cost {lost_true} references to True and {lost_none} to None"

@@ -48,3 +48,16 @@ def test_the_events_of_one_document_and_of_documents_created_or_moved() -> None:
     assert changes.created("purchase_order") == [created]
     assert changes.latest("purchase_order", 5) == sent and changes.latest("purchase_order", 6) is None
     assert changes.became("purchase_order", "sent") == [sent] and changes.became("invoice", "paid") == []
+
+
+def test_the_documents_of_any_type_are_found_by_name() -> None:
+    import datetime as dt
+
+    from server_db.core.changes import Changes, Event
+
+    def event(n: int, document_type: str, document_id: int) -> Event:
+        return Event(n, n, dt.datetime.now(dt.UTC), "x", "created", None, document_type, document_id, None, None, "new")
+
+    changes = Changes.from_events([event(1, "customer_return", 7), event(2, "customer_return", 8), event(3, "x", 9)])
+    assert changes.of("customer_return") == {7, 8}
+    assert changes.of("sales_order") == frozenset()
