@@ -17,7 +17,6 @@ from server_db.core.changes import EVENT_COLUMNS, Event, event_from_row
 from server_db.core.errors import NotFound, ValidationError
 from server_db.core.queries import Document, Row, Where, select_rows
 from server_db.masterdata import queries as masterdata_queries
-from server_db.purchasing.states import PURCHASE_ORDER
 
 # -- sales ------------------------------------------------------------------------------------------------
 
@@ -146,8 +145,8 @@ def availability(
 ) -> Availability:
     """For order entry: per line (product id, quantity[, unit price[, discount %]]), the stock picture, the
     date the line could ship and its net and tax; for the order, the totals and the date it could ship.
-    A price of None takes the product's list price. One query for the whole order. Lines of the same product
-    draw on the same free stock in order."""
+    A price of None takes the product's list price. One call of `erp.order_entry_availability` for the whole
+    order (the rules live there). Lines of the same product draw on the same free stock in order."""
     if not lines:
         return Availability()
     wanted = []
@@ -159,62 +158,15 @@ def availability(
         wanted.append((product_id, qty, price if priced else None, discount if priced else Decimal(0), priced))
     rows = select_rows(
         session,
-        """
-        WITH wanted AS (
-            SELECT w.n, w.product_id, w.quantity, w.unit_price, w.discount_pct, w.priced
-              FROM unnest(CAST(:products AS bigint[]), CAST(:quantities AS numeric[]), CAST(:prices AS numeric[]),
-                          CAST(:discounts AS numeric[]), CAST(:priced AS boolean[]))
-                   WITH ORDINALITY AS w(product_id, quantity, unit_price, discount_pct, priced, n)
-        ), product AS MATERIALIZED (  -- once per product, however many lines name it
-        SELECT p.id AS product_id, p.procurement, p.hours_per_unit, p.price AS list_price, p.tax_rate,
-               CASE WHEN p.procurement = 'buy' THEN erp.buy_lead_time(p.id) ELSE p.lead_time_days END AS lead_time,
-               coalesce(s.on_hand, 0) AS on_hand, coalesce(s.reserved, 0) AS reserved,
-               coalesce(i.incoming, 0) AS incoming, i.next_receipt, w.daily_capacity_hours, current_date AS today,
-               coalesce(b.backlog, 0) AS backlog
-          FROM erp.products p
-          JOIN erp.warehouses wh ON wh.id = coalesce(CAST(:warehouse_id AS bigint),
-                                                     (SELECT min(id) FROM erp.warehouses))
-          LEFT JOIN erp.stock_levels s ON s.product_id = p.id AND s.warehouse_id = wh.id
-          LEFT JOIN erp.work_centres w ON w.id = p.work_centre_id
-          LEFT JOIN LATERAL (
-               SELECT sum(pol.quantity - pol.qty_received) AS incoming, min(po.expected_date) AS next_receipt
-                 FROM erp.purchase_order_lines pol JOIN erp.purchase_orders po ON po.id = pol.order_id
-                WHERE pol.product_id = p.id AND po.warehouse_id = wh.id
-                  AND po.state = ANY(CAST(:incoming AS text[]))) i ON true
-          LEFT JOIN LATERAL (  -- the open hours of the work centre, kept by the database as they change
-               SELECT sum(wb.hours) AS backlog FROM erp.work_centre_backlog wb
-                WHERE wb.work_centre_id = p.work_centre_id
-               ) b ON p.procurement = 'make'
-         WHERE p.id IN (SELECT product_id FROM wanted)
-        )
-        SELECT x.*, x.entered_price AS unit_price, erp.line_tax(x.net, x.tax_rate) AS tax,
-               CASE WHEN x.free >= x.quantity THEN x.today
-                    WHEN x.procurement = 'buy' THEN
-                         CASE WHEN x.next_receipt IS NOT NULL AND x.incoming >= x.quantity - x.free
-                              THEN greatest(x.today, x.next_receipt) ELSE x.today + x.lead_time END
-                    -- made: the production scheduler's estimate, after what the work centre has open
-                    ELSE greatest(erp._planned_end(x.today, (x.quantity - x.free) * x.hours_per_unit, x.backlog,
-                                                   coalesce(x.daily_capacity_hours, 8)),
-                                  x.today + x.lead_time)
-               END AS ship_date
-          FROM (SELECT w.n, w.quantity, r.*, coalesce(w.unit_price, r.list_price) AS entered_price,
-                       CASE WHEN w.priced
-                            THEN erp.line_net(w.quantity, coalesce(w.unit_price, r.list_price), w.discount_pct)
-                       END AS net,
-                       -- lines of the same product draw on the same free stock, in order
-                       greatest(r.on_hand - r.reserved - coalesce(sum(w.quantity) OVER (
-                           PARTITION BY w.product_id ORDER BY w.n ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0),
-                           0) AS free
-                  FROM wanted w JOIN product r ON r.product_id = w.product_id) x
-         ORDER BY x.n
-    """,
+        "SELECT * FROM erp.order_entry_availability(CAST(:products AS bigint[]), CAST(:quantities AS numeric[]),"
+        " CAST(:prices AS numeric[]), CAST(:discounts AS numeric[]), CAST(:priced AS boolean[]),"
+        " CAST(:warehouse_id AS bigint))",
         products=[w[0] for w in wanted],
         quantities=[w[1] for w in wanted],
         prices=[w[2] for w in wanted],
         discounts=[w[3] for w in wanted],
         priced=[w[4] for w in wanted],
         warehouse_id=warehouse_id,
-        incoming=PURCHASE_ORDER.group("incoming"),
     )
     result = []
     for row in rows:
