@@ -8,6 +8,9 @@ a window. A callback whose owner widget has been closed meanwhile is dropped.
 When a service returns what it changed (a `Changes`, or a result with a `changes` field), that goes to the
 client's `ChangeFeed` after `on_done`, tagged with the owner, whether or not the owner is still open: the
 other windows of the client follow the change the same way they follow another client's.
+
+Python's cycle collector runs on the GUI thread only (`erp_desktop.collector`): a collection on a worker
+could destroy a widget there and freeze the client.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from typing import Any
 import shiboken6
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
+from erp_desktop import collector
 from erp_desktop.change_feed import ChangeFeed, changes_in
 from server_db.core.db import Database
 
@@ -102,6 +106,7 @@ class Operations(QObject):
         self._relay = _Relay(self)
         self._relay.succeeded.connect(self._succeeded)
         self._relay.failed.connect(self._failed)
+        collector.install()  # cycles are collected on the GUI thread, never on a worker
 
     def run(
         self,

@@ -200,6 +200,40 @@ def test_no_department_holds_a_whole_table_it_could_lock_or_empty(db: Database) 
     assert held == []
 
 
+def test_no_function_is_open_to_everyone(db: Database) -> None:
+    """PostgreSQL lets PUBLIC execute every new function; the grants take that back from each one at every
+    upgrade, so a function added later is closed until a department's grants open it."""
+    open_to_all = db.run(
+        lambda s: (
+            s.execute(
+                text("""
+                SELECT p.oid::regprocedure::text FROM pg_proc p
+                 WHERE p.pronamespace = 'erp'::regnamespace AND has_function_privilege('public', p.oid, 'EXECUTE')
+            """)
+            )
+            .scalars()
+            .all()
+        )
+    )
+    assert open_to_all == []
+    callers = db.run(
+        lambda s: (
+            s.execute(
+                text("""
+                SELECT r.rolname FROM pg_roles r
+                 WHERE r.rolname = ANY(:roles)
+                   AND has_function_privilege(r.rolname, 'erp.order_entry_availability(bigint[], numeric[],
+                       numeric[], numeric[], boolean[], bigint)', 'EXECUTE')
+            """),
+                {"roles": [role(d) for d in DEPARTMENTS]},
+            )
+            .scalars()
+            .all()
+        )
+    )
+    assert role("sales") in callers
+
+
 WORKFLOW_WRITES = [
     # a shipped, never invoiced order marked paid, then closed: never billed
     "UPDATE erp.sales_orders SET state = 'paid' WHERE id = %(shipped)s",
