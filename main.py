@@ -9,7 +9,7 @@ import sys
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from server_db.app import cli, cli_admin, cli_server
+    from server_db.app import cli, cli_admin, cli_export, cli_import, cli_server
     from server_db.core.departments import DEPARTMENTS
 
     parser = argparse.ArgumentParser(
@@ -29,6 +29,8 @@ def build_parser() -> argparse.ArgumentParser:
     cli.add_commands(commands)
     cli_admin.add_commands(commands)
     cli_server.add_commands(commands)
+    cli_import.add_commands(commands)
+    cli_export.add_commands(commands)
     return parser
 
 

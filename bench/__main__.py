@@ -30,7 +30,7 @@ from bench.report import Figure, progress
 
 ROOT = Path(__file__).resolve().parent.parent
 OUTPUT = ROOT / "docs" / "BENCHMARKS.md"
-SECTIONS = ("pgbench", "confirm", "o2c", "live", "board", "entry", "documents", "startup")
+SECTIONS = ("pgbench", "confirm", "o2c", "live", "board", "entry", "documents", "startup", "imports", "exports")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -75,6 +75,8 @@ def main(argv: list[str] | None = None) -> int:
             ("entry", "6. Order entry", lambda: _part("order_entry").run(cluster, ceiling)),
             ("documents", "7. Documents", lambda: _documents(cluster)),
             ("startup", "8. Start-up", lambda: _part("startup").run(cluster)),
+            ("imports", "9. Import", lambda: _part("imports").run(cluster)),
+            ("exports", "10. Exports", lambda: _part("exports").run(cluster)),
         ]
         for key, section, action in parts:
             if key in chosen:
@@ -150,7 +152,7 @@ def _documents(cluster: BenchCluster) -> list[Figure]:
 
 
 def _quick() -> None:
-    from bench import board, confirm, live_latency, order_entry, order_to_cash, pgbench, startup
+    from bench import board, confirm, imports, live_latency, order_entry, order_to_cash, pgbench, startup
 
     pgbench.SECONDS = 3
     confirm.SECONDS = 3
@@ -159,6 +161,7 @@ def _quick() -> None:
     board.ORDERS = 20_000
     order_entry.CALLS = 50
     startup.RUNS = 2
+    imports.PRODUCTS, imports.CUSTOMERS, imports.BOM_LINES, imports.BIG_CSV_ROWS = 10_000, 2_000, 20_000, 100_000
 
 
 # -- output -----------------------------------------------------------------------------------------------

@@ -8,13 +8,16 @@ same clean state and pgbench's baseline is measured on the very same server.
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
 from bench.data import PASSWORD, login, template_data
+from bench.report import Figure
 from server_db.app import migrate
 from server_db.app.embedded import DATABASE, PORT, SUPERUSER, EmbeddedServer
+from server_db.core import departments
 from server_db.core.db import Database
 
 TEMPLATE = "bench_template"
@@ -74,12 +77,25 @@ class BenchCluster:
         self.execute(f"CREATE DATABASE {name} TEMPLATE {TEMPLATE}")
         # database-level grants are not copied with a template (see migrate.apply_database_grants)
         self.execute(
-            f"REVOKE CONNECT, TEMPORARY ON DATABASE {name} FROM PUBLIC; GRANT CONNECT ON DATABASE {name} "
-            "TO erp_sales, erp_warehouse, erp_purchasing, erp_production, erp_finance, erp_supervisor, "
-            "erp_admin"
+            f"REVOKE CONNECT, TEMPORARY ON DATABASE {name} FROM PUBLIC;"
+            f" GRANT CONNECT ON DATABASE {name} TO {', '.join(departments.roles())};"
+            f" GRANT TEMPORARY ON DATABASE {name} TO {', '.join(map(departments.role, departments.IMPORTING))}"
         )
         self.databases.append(name)
         return name
 
     def drop_database(self, name: str) -> None:
         self.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+def run_alone(run: Callable[[BenchCluster], list[Figure]]) -> None:
+    """One section on its own cluster (`python -m bench.imports`), its table printed."""
+    from bench.__main__ import text_table
+
+    cluster = BenchCluster()
+    try:
+        cluster.start()
+        figures = run(cluster)
+    finally:
+        cluster.destroy()
+    print(text_table(figures))

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QListWidgetItem,
+    QMenu,
     QMessageBox,
     QPlainTextEdit,
     QTableView,
@@ -35,6 +36,15 @@ from erp_desktop.table_models import Column, FilterProxy, RecordTableModel
 from server_db.core.errors import DatabaseUnavailable, DomainError
 
 log = logging.getLogger(__name__)
+
+EXPORT_SHORTCUT = "Ctrl+E"
+MENU_TEXTS = {
+    "open": "Open",
+    "copy": "Copy",
+    "copy_headers": "Copy with headers",
+    "export_xlsx": "Export to Excel…",
+    "export_csv": "Export to CSV…",
+}
 
 
 def describe_error(exc: BaseException) -> str:
@@ -161,12 +171,73 @@ class RecordTable(QTableView):
                 self.setColumnWidth(i, column.width)
         self.selectionModel().currentRowChanged.connect(lambda *_: self.current_changed.emit(self.current_id()))
         self.doubleClicked.connect(lambda index: self.activated_id.emit(self.proxy.id_at(index.row())))
+        self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.customContextMenuRequested.connect(self.show_context_menu)
+        self.context_menu: QMenu | None = None
+        self.last_export: Any = None  # the latest table_export.TableExport, for tests and the message bar
 
     def keyPressEvent(self, event: Any) -> None:
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.current_id() is not None:
             self.activated_id.emit(self.current_id())
             return
+        if event.matches(QKeySequence.StandardKey.Copy):
+            self.copy()
+            return
+        if QKeySequence(event.keyCombination()) == QKeySequence(EXPORT_SHORTCUT):
+            self.export("xlsx")
+            return
         super().keyPressEvent(event)
+
+    # -- copy and export (erp_desktop/table_export.py) ----------------------------------------------------
+
+    def copy(self, *, headers: bool = False) -> str:
+        """The selected cells to the clipboard as tab-separated text that pastes into Excel as numbers."""
+        from erp_desktop import table_export
+
+        return table_export.copy_selection(self, headers=headers)
+
+    def export(self, file_format: str = "xlsx") -> Any:
+        """Ask for a file name and write the rows shown (filtered, sorted, visible columns) to it."""
+        from erp_desktop import table_export
+
+        self.last_export = table_export.export_table(self, file_format)
+        return self.last_export
+
+    def build_context_menu(self, row: int | None = None) -> QMenu:
+        """Open (the row's double-click action), Copy, Copy with headers, Export to Excel…, Export to CSV…."""
+        menu = QMenu(self)
+        menu.setObjectName("tableMenu")
+        key = self.proxy.id_at(row) if row is not None else None
+        open_action = menu.addAction(MENU_TEXTS["open"], lambda: self.activated_id.emit(key))
+        open_action.setEnabled(key is not None)
+        open_action.setObjectName("open")
+        menu.addSeparator()
+        has_rows = self.proxy.rowCount() > 0
+        for name, text, slot, shortcut in (
+            ("copy", MENU_TEXTS["copy"], self.copy, QKeySequence(QKeySequence.StandardKey.Copy)),
+            ("copyWithHeaders", MENU_TEXTS["copy_headers"], lambda: self.copy(headers=True), None),
+        ):
+            action = menu.addAction(text, slot)
+            action.setObjectName(name)
+            action.setEnabled(has_rows)
+            if shortcut is not None:
+                action.setShortcut(shortcut)
+        menu.addSeparator()
+        xlsx = menu.addAction(MENU_TEXTS["export_xlsx"], lambda: self.export("xlsx"))
+        xlsx.setObjectName("exportXlsx")
+        xlsx.setShortcut(QKeySequence(EXPORT_SHORTCUT))
+        csv = menu.addAction(MENU_TEXTS["export_csv"], lambda: self.export("csv"))
+        csv.setObjectName("exportCsv")
+        return menu
+
+    def show_context_menu(self, position: Any) -> None:
+        index = self.indexAt(position)
+        if index.isValid() and not self.selectionModel().isSelected(index):
+            self.selectionModel().setCurrentIndex(
+                index, QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows
+            )
+        self.context_menu = self.build_context_menu(index.row() if index.isValid() else None)
+        self.context_menu.popup(self.viewport().mapToGlobal(position))
 
     def current_id(self) -> Any:
         index = self.currentIndex()

@@ -75,7 +75,8 @@ class TestServer:
         # database-level grants are not copied with a template (migrate.apply_database_grants)
         self.execute(
             f"REVOKE CONNECT, TEMPORARY ON DATABASE {name} FROM PUBLIC;"
-            f" GRANT CONNECT ON DATABASE {name} TO {', '.join(departments.roles())}"
+            f" GRANT CONNECT ON DATABASE {name} TO {', '.join(departments.roles())};"
+            f" GRANT TEMPORARY ON DATABASE {name} TO {', '.join(map(departments.role, departments.IMPORTING))}"
         )
         return name
 

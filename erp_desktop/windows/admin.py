@@ -29,6 +29,10 @@ from erp_desktop.table_models import Column
 from erp_desktop.widgets import MessageBar, confirm
 from erp_desktop.windows.audit import TABLE_LABELS, AuditDialog, AuditView, order_of
 from erp_desktop.windows.base import RoleWindow
+from erp_desktop.windows.masterdata.bom import ProductsPage
+from erp_desktop.windows.masterdata.page import MasterDataActions, MasterDataPage
+from erp_desktop.windows.masterdata.quality import DataQualityPage
+from erp_desktop.windows.masterdata.records import CUSTOMERS, SUPPLIERS, WAREHOUSES, WORK_CENTRES
 from erp_desktop.windows.sessions import SessionsPanel
 from server_db.core.changes import Changes
 from server_db.core.departments import DEPARTMENT_LABELS, DEPARTMENTS
@@ -238,7 +242,20 @@ class AdminWindow(RoleWindow):
         self.tabs.addTab(self._build_audit_tab(), "Audit t&rail")
         self.sessions = SessionsPanel(self, may_end=context.may("manage_users"))
         self.tabs.addTab(self.sessions, "&Sessions")
+        self.customers = MasterDataPage(self, CUSTOMERS)
+        self.suppliers = MasterDataPage(self, SUPPLIERS)
+        self.products = ProductsPage(self)
+        self.warehouses = MasterDataPage(self, WAREHOUSES)
+        self.work_centres = MasterDataPage(self, WORK_CENTRES)
+        self.quality = DataQualityPage(self, self.open_record)
+        self.tabs.addTab(self.customers, "&Customers")
+        self.tabs.addTab(self.suppliers, "Su&ppliers")
+        self.tabs.addTab(self.products, "Pr&oducts")
+        self.tabs.addTab(self.warehouses, "&Warehouses")
+        self.tabs.addTab(self.work_centres, "Wor&k centres")
+        self.tabs.addTab(self.quality, "Data &quality")
         self.tabs.currentChanged.connect(self._tab_changed)
+        self.tab_shortcuts(self.tabs)
         self.central(self.tabs)
 
         selected = self.users.table.current_record
@@ -286,6 +303,13 @@ class AdminWindow(RoleWindow):
             duty="read_audit",
             tip="Show the whole audit trail of one sales order",
         )
+        self.master_data = MasterDataActions(
+            self,
+            self.tabs,
+            [self.add_action, self.department_action, self.password_action, self.disable_action, self.enable_action],
+        )
+        for page in (self.customers, self.suppliers, self.products.master_page, self.warehouses, self.work_centres):
+            self.master_data.add(page)
         self.update_actions()
 
         if not context.may("manage_users"):
@@ -424,6 +448,18 @@ class AdminWindow(RoleWindow):
     def _tab_changed(self, index: int) -> None:
         if index == 1 and (not self.audit_loaded or self._audit_stale):
             self.load_audit()
+        if self.tabs.widget(index) is self.quality:
+            self.quality.load()
+
+    def open_record(self, table: str, record_id: Any, field: str | None = None, sentence: str | None = None) -> None:
+        """Open a master-data record's form (from the data-quality list), its problem field marked."""
+        pages = {page.kind.table: page for page in self.master_data.pages}
+        page = pages.get(table)
+        if page is not None:
+            page.open_id(record_id, field=field, sentence=sentence)
+
+    def has_unsaved_work(self) -> bool:
+        return self.master_data.has_unsaved_work()
 
     # -- refreshing -----------------------------------------------------------------------------------------
 

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
+    QApplication,
     QLabel,
     QMainWindow,
     QMessageBox,
@@ -29,10 +30,13 @@ from erp_desktop.dialogs import ChangePasswordDialog, work_done, work_failed
 from erp_desktop.inbox import inbox_message
 from erp_desktop.live import CONNECTED, RECONNECTING
 from erp_desktop.table_models import Column, NewestAnswers
-from erp_desktop.widgets import FilterBar, InboxDock, MessageBar, RecordTable, describe_error
+from erp_desktop.widgets import EXPORT_SHORTCUT, FilterBar, InboxDock, MessageBar, RecordTable, describe_error
 from server_db.core.changes import Changes
 from server_db.core.errors import ConcurrentChange, DomainError
 from server_db.people import services as people
+
+if TYPE_CHECKING:
+    from erp_desktop.import_wizard import ImportWizard
 
 log = logging.getLogger(__name__)
 
@@ -200,6 +204,12 @@ class RoleWindow(QMainWindow):
         refresh.triggered.connect(self.reload)
         self.addAction(refresh)
         file_menu = self.menuBar().addMenu("&File")
+        import_file = file_menu.addAction("&Import…", self.open_import_wizard)
+        import_file.setObjectName("importFile")
+        export_table = file_menu.addAction("&Export table…", QKeySequence(EXPORT_SHORTCUT), self.export_table)
+        export_table.setObjectName("exportTable")
+        export_table.setToolTip("Export the list you are in, as shown, to Excel")
+        file_menu.addSeparator()
         change_password = file_menu.addAction("Change my &password…")
         change_password.setObjectName("changeMyPassword")
         change_password.triggered.connect(self.change_my_password)
@@ -373,6 +383,32 @@ class RoleWindow(QMainWindow):
         )
         dialog.open()
         return dialog
+
+    def open_import_wizard(self) -> ImportWizard:
+        from erp_desktop.import_wizard import ImportWizard
+
+        wizard = ImportWizard(self.context, self)
+        wizard.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        wizard.imported.connect(lambda _: self.reload())
+        self.import_wizard = wizard
+        wizard.show()  # not modal: the window stays usable while a big file is checked
+        return wizard
+
+    def export_table(self) -> Any:
+        """Export the list the person is in (the focused one, else the first one shown) as it is shown."""
+        table = self.focused_table()
+        if table is None:
+            return None
+        return table.export("xlsx")
+
+    def focused_table(self) -> RecordTable | None:
+        widget = QApplication.focusWidget()
+        while widget is not None and widget is not self:
+            if isinstance(widget, RecordTable):
+                return widget
+            widget = widget.parentWidget()
+        shown = [table for table in self.findChildren(RecordTable) if table.isVisible()]
+        return shown[0] if shown else None
 
     def show_order(self, order_id: int) -> None:
         """Bring an order forward (from the inbox). Windows with order lists override this."""

@@ -29,6 +29,8 @@ from erp_desktop.context import ClientContext
 from erp_desktop.table_models import Column
 from erp_desktop.widgets import MessageBar, RecordTable, ask_reason
 from erp_desktop.windows.base import RoleWindow
+from erp_desktop.windows.masterdata.page import MasterDataActions, MasterDataPage
+from erp_desktop.windows.masterdata.records import CUSTOMERS
 from server_db.core.changes import Changes
 from server_db.core.workflow import can_become, label
 from server_db.finance import queries as finance_queries
@@ -253,7 +255,10 @@ class FinanceWindow(RoleWindow):
         self.tabs.addTab(self.to_invoice.container, "&To invoice")
         self.tabs.addTab(self.invoices.container, "In&voices")
         self.tabs.addTab(receivables, "Rec&eivables")
+        self.customers = MasterDataPage(self, CUSTOMERS)
+        self.tabs.addTab(self.customers, "C&ustomers")
         self.tabs.currentChanged.connect(lambda _: self.update_actions())
+        self.tab_shortcuts(self.tabs)
         self.central(self.tabs)
         self.resizeDocks([self.inbox], [190], Qt.Orientation.Horizontal)
 
@@ -298,6 +303,12 @@ class FinanceWindow(RoleWindow):
         )
         self.payment_dialog: PaymentDialog | None = None
         self.print_offer: QMessageBox | None = None
+        self.master_data = MasterDataActions(
+            self,
+            self.tabs,
+            [self.invoice_action, self.payment_action, self.credit_action, self.print_action, self.batch_action],
+        )
+        self.master_data.add(self.customers)
         self.update_actions()
 
     # -- live -----------------------------------------------------------------------------------------------
@@ -473,3 +484,6 @@ class FinanceWindow(RoleWindow):
             f"{note.document_no or 'Credit note'} credits {record['number']}: "
             f"{fmt.money(note.payload.get('gross_total'))}."
         )
+
+    def has_unsaved_work(self) -> bool:
+        return self.master_data.has_unsaved_work()

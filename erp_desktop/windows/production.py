@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QScrollArea,
     QSpinBox,
+    QTabWidget,
     QToolTip,
     QWidget,
 )
@@ -36,6 +37,9 @@ from erp_desktop.context import ClientContext
 from erp_desktop.table_models import Column
 from erp_desktop.widgets import confirm, form_dialog
 from erp_desktop.windows.base import RoleWindow
+from erp_desktop.windows.masterdata.bom import ProductsPage
+from erp_desktop.windows.masterdata.page import MasterDataActions, MasterDataPage
+from erp_desktop.windows.masterdata.records import WORK_CENTRES
 from server_db.core.changes import Changes
 from server_db.core.workflow import can_become
 from server_db.production import queries as production_queries
@@ -284,7 +288,18 @@ class ProductionWindow(RoleWindow):
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
         scroll.setWidget(self.charts)
-        self.central(self.master_detail(self.orders.container, self.chart_title, scroll, sizes=(380, 300)))
+        self.tabs = QTabWidget(self)
+        self.tabs.setObjectName("productionTabs")
+        self.tabs.addTab(
+            self.master_detail(self.orders.container, self.chart_title, scroll, sizes=(380, 300)), "&Orders"
+        )
+        self.products = ProductsPage(self, read_only=True)
+        self.work_centres = MasterDataPage(self, WORK_CENTRES, read_only=True)
+        self.tabs.addTab(self.products, "&Products")
+        self.tabs.addTab(self.work_centres, "&Work centres")
+        self.tabs.currentChanged.connect(lambda _: self.update_actions())
+        self.tab_shortcuts(self.tabs)
+        self.central(self.tabs)
         self.resizeDocks([self.inbox], [190], Qt.Orientation.Horizontal)
 
         selected = table.current_record
@@ -329,6 +344,13 @@ class ProductionWindow(RoleWindow):
             tip="Cancel a planned or released order",
         )
         self.progress_dialog: QDialog | None = None
+        self.master_data = MasterDataActions(
+            self,
+            self.tabs,
+            [self.release_action, self.schedule_action, self.progress_action, self.complete_action, self.cancel_action],
+        )
+        self.master_data.add(self.products.master_page)
+        self.master_data.add(self.work_centres)
         self.update_actions()
 
     def _touched(self, changes: Changes) -> set[int]:

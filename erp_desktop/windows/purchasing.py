@@ -14,6 +14,8 @@ from erp_desktop.dialogs import ask
 from erp_desktop.table_models import Column
 from erp_desktop.widgets import RecordTable
 from erp_desktop.windows.base import RoleWindow
+from erp_desktop.windows.masterdata.page import MasterDataActions, MasterDataPage
+from erp_desktop.windows.masterdata.records import SUPPLIERS
 from server_db.core.changes import Changes
 from server_db.core.workflow import can_become
 from server_db.purchasing import queries as purchasing_queries
@@ -123,6 +125,8 @@ class PurchasingWindow(RoleWindow):
         self.tabs.setObjectName("tabs")
         self.requests_tab = self.tabs.addTab(requests_tab, "&Open requests")
         self.orders_tab = self.tabs.addTab(splitter, "&Purchase orders")
+        self.suppliers = MasterDataPage(self, SUPPLIERS)
+        self.suppliers_tab = self.tabs.addTab(self.suppliers, "&Suppliers")
         self.tabs.currentChanged.connect(lambda _: self.update_actions())
         self.tab_shortcuts(self.tabs)
         self.central(self.tabs)
@@ -156,6 +160,10 @@ class PurchasingWindow(RoleWindow):
             tip="Cancel a purchase order with nothing received; its requests go back to the open queue",
             enabled=lambda: on() == self.orders_tab and cancellable(chosen()),
         )
+        self.master_data = MasterDataActions(
+            self, self.tabs, [self.create_action, self.send_action, self.cancel_action]
+        )
+        self.master_data.add(self.suppliers)
         self.update_actions()
 
     # -- lists ----------------------------------------------------------------------------------------------
@@ -311,3 +319,6 @@ class PurchasingWindow(RoleWindow):
             ),
             destructive=True,
         )
+
+    def has_unsaved_work(self) -> bool:
+        return self.master_data.has_unsaved_work()

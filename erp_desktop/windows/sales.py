@@ -13,6 +13,8 @@ from erp_desktop.context import ClientContext
 from erp_desktop.table_models import Column
 from erp_desktop.widgets import RecordTable, ask_reason, confirm
 from erp_desktop.windows.base import RoleWindow
+from erp_desktop.windows.masterdata.page import MasterDataActions, MasterDataPage
+from erp_desktop.windows.masterdata.records import CUSTOMERS
 from erp_desktop.windows.order_editor import OrderEditor
 from erp_desktop.windows.timeline import timeline_line
 from server_db.core.changes import Changes
@@ -90,7 +92,13 @@ class SalesWindow(RoleWindow):
         splitter.addWidget(self.orders.container)
         splitter.addWidget(detail)
         splitter.setSizes([420, 300])
-        self.central(splitter)
+        self.tabs = QTabWidget(self)
+        self.tabs.setObjectName("salesTabs")
+        self.tabs.addTab(splitter, "&Orders")
+        self.customers = MasterDataPage(self, CUSTOMERS)
+        self.tabs.addTab(self.customers, "C&ustomers")
+        self.tab_shortcuts(self.tabs)
+        self.central(self.tabs)
 
         selected = self.orders.table.current_record
         is_draft = lambda: (selected() or {}).get("state") == "draft"  # noqa: E731
@@ -116,6 +124,12 @@ class SalesWindow(RoleWindow):
             "&Delete draft", self.delete_draft, shortcut="Ctrl+Delete", duty="enter_orders", enabled=is_draft
         )
         self.editors: list[OrderEditor] = []
+        self.master_data = MasterDataActions(
+            self,
+            self.tabs,
+            [self.new_action, self.edit_action, self.confirm_action, self.cancel_action, self.delete_action],
+        )
+        self.master_data.add(self.customers)
         self.update_actions()
 
     # -- detail ---------------------------------------------------------------------------------------------
@@ -161,6 +175,7 @@ class SalesWindow(RoleWindow):
             self._show_detail(current)
 
     def show_order(self, order_id: int) -> None:
+        self.tabs.setCurrentIndex(0)
         self.orders.reveal(order_id)
 
     # -- actions --------------------------------------------------------------------------------------------
@@ -229,4 +244,4 @@ class SalesWindow(RoleWindow):
         )
 
     def has_unsaved_work(self) -> bool:
-        return any(editor.dirty for editor in self.editors)
+        return any(editor.dirty for editor in self.editors) or self.master_data.has_unsaved_work()

@@ -25,7 +25,13 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
     upgrade = db_commands.add_parser(
         "upgrade",
         help="bring the schema up to this program's version",
-        description="Create the schema on an empty database, or upgrade it.",
+        description="Create the schema on an empty database, or upgrade it. A private database created by "
+        "this command gets the demo company unless --no-demo is given.",
+    )
+    upgrade.add_argument(
+        "--no-demo",
+        action="store_true",
+        help="start an empty company (a new private database only; a shared server never gets the demo by itself)",
     )
     upgrade.set_defaults(handler=cmd_db_upgrade)
     status = db_commands.add_parser(
@@ -105,7 +111,8 @@ def _open(args: argparse.Namespace, **kwargs):
 def cmd_db_upgrade(args: argparse.Namespace) -> int:
     from server_db.app import migrate
 
-    with _open(args, upgrade=True) as opened:  # a brand-new embedded cluster gets the demo, as the app would
+    # a brand-new embedded cluster gets the demo, as the app would, unless the company starts empty
+    with _open(args, upgrade=True, load_demo=not args.no_demo) as opened:
         print(f"Schema is at {migrate.current_revision(opened.database.engine)} (head {migrate.head_revision()}).")
     return EXIT_OK
 

@@ -100,6 +100,43 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
     end.add_argument("pid", type=int, metavar="PID")
     end.set_defaults(handler=cmd_session_end)
 
+    company = subparsers.add_parser(
+        "company",
+        help="show or set the company printed on delivery notes and invoices",
+        description="Without options, show the company printed on documents. With options, set those details "
+        "(the administrator's duty).",
+        epilog='Example: python main.py company --name "上海华信电子有限公司" --tax-id 91310000MA1FL4XX3B '
+        '--address "上海市浦东新区..." --phone 021-12345678 --bank-account "工商银行 1001..." --logo logo.png',
+    )
+    for option, help_text in _COMPANY_OPTIONS.items():
+        company.add_argument(f"--{option.replace('_', '-')}", dest=option, metavar="TEXT", help=help_text)
+    company.add_argument("--logo", metavar="PNG", help="a PNG image printed at the top of each document")
+    company.set_defaults(handler=cmd_company)
+
+    unit = subparsers.add_parser(
+        "unit",
+        help="list the units products are counted in, add one, or stop offering one",
+        description="The one list of units a product may be counted in (the administrator's duty). Without "
+        "options, list them.",
+        epilog='Example: python main.py unit --add 台 --name "台 machine"',
+    )
+    unit.add_argument("--add", metavar="CODE", help="add this unit (or change its name)")
+    unit.add_argument("--name", metavar="TEXT", help="the unit's name, e.g. 台 machine")
+    unit.add_argument("--deactivate", metavar="CODE", help="stop offering this unit for new products")
+    unit.add_argument("--activate", metavar="CODE", help="offer this unit again")
+    unit.set_defaults(handler=cmd_unit)
+
+
+_COMPANY_OPTIONS = {
+    "name": "the company's name",
+    "address": "its address",
+    "tax_id": "its unified social credit code (统一社会信用代码)",
+    "phone": "its phone number",
+    "email": "its e-mail address",
+    "bank_account": "the bank and account printed on invoices",
+    "currency": "the currency of its prices (CNY)",
+}
+
 
 def _password_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
@@ -300,3 +337,67 @@ def format_table(header: list[str], rows: list[list[str]], *, right: Collection[
         return "  ".join(out).rstrip()
 
     return "\n".join([line(header), line(["-" * w for w in widths]), *(line(r) for r in rows)])
+
+
+@_usage_errors
+def cmd_company(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from sqlalchemy import text
+
+    from server_db.masterdata import services as masterdata
+
+    values: dict[str, Any] = {k: getattr(args, k) for k in _COMPANY_OPTIONS if getattr(args, k) is not None}
+    if args.logo is not None:
+        try:
+            values["logo_png"] = Path(args.logo).read_bytes()
+        except OSError as exc:
+            raise _UsageError(f"Cannot read {args.logo}: {exc.strerror or exc}.") from None
+
+    def show(session: Any) -> dict[str, Any] | None:
+        if values:
+            masterdata.set_company(session, **values)
+        row = session.execute(text("SELECT * FROM erp.company WHERE id = 1")).mappings().first()
+        return None if row is None else dict(row)
+
+    company = _with_database(args, show)
+    if company is None:
+        print("No company is set yet; set it with: python main.py company --name ... --tax-id ...")
+        return EXIT_OK
+    for key, label in (
+        ("name", "Name"),
+        ("address", "Address"),
+        ("tax_id", "Tax id"),
+        ("phone", "Phone"),
+        ("email", "E-mail"),
+        ("bank_account", "Bank"),
+        ("currency", "Currency"),
+    ):
+        print(f"{label + ':':<10}{company.get(key) or '-'}")
+    logo = company.get("logo_png")
+    print(f"{'Logo:':<10}{f'a PNG of {len(logo):,} bytes' if logo else '-'}")
+    if values:
+        print("Saved.")
+    return EXIT_OK
+
+
+@_usage_errors
+def cmd_unit(args: argparse.Namespace) -> int:
+    from server_db.masterdata import services as masterdata
+    from server_db.masterdata import standards
+
+    if args.name is not None and args.add is None:
+        raise _UsageError("--name goes with --add CODE.")
+
+    def change_and_list(session: Any) -> list[Any]:
+        if args.add is not None:
+            masterdata.save_unit(session, args.add, name=args.name)
+        for code, active in ((args.deactivate, False), (args.activate, True)):
+            if code is not None:
+                masterdata.save_unit(session, code, active=active)
+        return standards.units(session, include_inactive=True)
+
+    units = _with_database(args, change_and_list)
+    rows = [[u["code"], u["name"], "offered" if u["active"] else "not offered"] for u in units]
+    print(format_table(["UNIT", "NAME", "STATUS"], rows))
+    return EXIT_OK

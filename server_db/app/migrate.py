@@ -68,6 +68,8 @@ def apply_database_grants(engine: Engine) -> None:
         connection.exec_driver_sql(f"REVOKE CONNECT, TEMPORARY ON DATABASE {quoted} FROM PUBLIC")
         groups = ", ".join(departments.roles())
         connection.exec_driver_sql(f"GRANT CONNECT ON DATABASE {quoted} TO {groups}")
+        importing = ", ".join(departments.role(d) for d in departments.IMPORTING)
+        connection.exec_driver_sql(f"GRANT TEMPORARY ON DATABASE {quoted} TO {importing}")
         # every client checks the schema revision before it trusts the database
         connection.exec_driver_sql(f"GRANT SELECT ON public.alembic_version TO {groups}")
         # large objects are not used: nobody may fill the disk with them (their functions' privileges are

@@ -12,6 +12,10 @@ from __future__ import annotations
 DEPARTMENTS = ("sales", "warehouse", "purchasing", "production", "finance", "supervisor", "admin")
 ADMIN = "admin"
 
+# the departments that keep master data and so may import it: an import stages the file's rows in a temporary
+# table, which needs the database's TEMPORARY privilege (the supervisor reads, and production keeps nothing)
+IMPORTING = ("sales", "warehouse", "purchasing", "finance", "admin")
+
 DEPARTMENT_LABELS = {department: department for department in DEPARTMENTS}
 
 

@@ -8,7 +8,9 @@ form can mark the cell to correct.
 
 from __future__ import annotations
 
+import json
 import re
+from typing import Any
 
 from sqlalchemy.exc import DBAPIError
 
@@ -47,6 +49,15 @@ class InsufficientStock(DomainError):
 
 class ConcurrentChange(DomainError):
     """Someone else changed the record since it was read; reload before saving."""
+
+
+class LikelyDuplicate(DomainError):
+    """The customer or supplier looks like one that exists (same name or phone). `candidates` are those
+    records (id, code, name, tax_id, phone, reason); saving again with `allow_duplicate` confirms it."""
+
+    def __init__(self, message: str, *, field: str | None = None, candidates: list[dict[str, Any]] | None = None):
+        super().__init__(message, field=field)
+        self.candidates: list[dict[str, Any]] = candidates or []
 
 
 class PermissionDenied(DomainError):
@@ -112,6 +123,16 @@ def translate(error: DBAPIError) -> Exception:
     code = getattr(orig, "pgcode", None)
     diag = getattr(orig, "diag", None)
     primary = getattr(diag, "message_primary", None) or str(orig).strip().splitlines()[0] if orig else str(error)
+    if code == "ER008":
+        try:
+            candidates = json.loads(getattr(diag, "message_detail", None) or "[]")
+        except ValueError:
+            candidates = []
+        return LikelyDuplicate(
+            primary,
+            field=getattr(diag, "column_name", None) or None,
+            candidates=candidates if isinstance(candidates, list) else [],
+        )
     if code in _BY_SQLSTATE:
         # erp.fail_at names the field to correct as the error's column
         return _BY_SQLSTATE[code](primary, field=getattr(diag, "column_name", None) or None)

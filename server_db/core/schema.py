@@ -184,9 +184,15 @@ def _generated() -> list[SqlObject]:
     """The objects written from the Python definitions of the workflows and the departments (their source
     is the module that writes them)."""
     from server_db.core import departments, workflow
+    from server_db.masterdata import rules
 
-    flows, people = "server_db/core/workflow.py", "server_db/core/departments.py"
+    flows, people, standards = (
+        "server_db/core/workflow.py",
+        "server_db/core/departments.py",
+        "server_db/masterdata/rules.py",
+    )
     return [
+        *(SqlObject("function", name, sql, standards) for name, sql in rules.generated()),
         SqlObject("function", "erp.states", workflow.states_function(), flows),
         SqlObject("function", "erp.document_label", workflow.labels_function(), flows),
         SqlObject("function", "erp.departments", departments.departments_function(), people),
@@ -410,16 +416,17 @@ def sync(connection: Any) -> SyncReport:
         if obj.kind == "function" and obj.name in names:
             _apply_function(cursor, obj, catalog.functions.get(obj.name, []))
             (report.replaced if obj.name in catalog.functions else report.created).append(f"function {obj.name}")
-    for name in stale_functions:
-        for signature in catalog.functions[name]:
-            _drop(cursor, f"function {signature}", f"DROP FUNCTION {signature}")
-        report.dropped.append(f"function {name}")
     _create_views(cursor, [obj for obj in objects if obj.kind == "view"], catalog, names, report)
     report.dropped += [f"view {name}" for name in stale_views]
     for obj in objects:
         if obj.kind == "trigger" and obj.name in names:
             _execute(cursor, obj)
             (report.replaced if obj.name in catalog.triggers else report.created).append(f"trigger {obj.name}")
+    # a function no file defines goes once the triggers that called it call their new function
+    for name in stale_functions:
+        for signature in catalog.functions[name]:
+            _drop(cursor, f"function {signature}", f"DROP FUNCTION {signature}")
+        report.dropped.append(f"function {name}")
     for obj in objects:
         if obj.kind == "script" and obj.name in names:
             _execute(cursor, obj)

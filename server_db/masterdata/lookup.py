@@ -3,10 +3,11 @@ sentence naming the field when there is no such record."""
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Sequence
 from typing import Any, TypeVar
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from server_db.core import validation
@@ -30,10 +31,11 @@ def resolve_supplier(session: Session, value: Any, *, field: str = "supplier") -
 def _by_id_or_code(session: Session, model: type[P], value: Any, *, field: str, label: str) -> P:
     if isinstance(value, int) and not isinstance(value, bool):
         return get(session, model, value, label=label.capitalize())
-    code = validation.text_value(value, field=field, label=f"The {label}", max_length=64, required=True).upper()
-    found = session.scalar(select(model).where(model.code == code))
+    code = validation.text_value(value, field=field, label=f"The {label}", max_length=64, required=True)
+    # codes are stored as the database normalises them (half-width, upper case): look them up the same way
+    found = session.scalar(select(model).where(model.code == func.erp.normalise_code(code)))
     if found is None:
-        raise ValidationError(f"There is no {label} with code {code}.", field=field)
+        raise ValidationError(f"There is no {label} with code {code.upper()}.", field=field)
     return found
 
 
@@ -69,7 +71,11 @@ def _product_key(value: Any, field: str, prefix: str) -> tuple[int | str, str]:
     if isinstance(value, int) and not isinstance(value, bool):
         return value, str(value)
     raw = validation.text_value(
-        value, field=field, label=f"{prefix}the product".capitalize(), max_length=64, required=True
+        unicodedata.normalize("NFKC", value) if isinstance(value, str) else value,
+        field=field,
+        label=f"{prefix}the product".capitalize(),
+        max_length=64,
+        required=True,
     )
     try:
         return validation.sku(raw, field=field), raw
@@ -78,16 +84,16 @@ def _product_key(value: Any, field: str, prefix: str) -> tuple[int | str, str]:
 
 
 def resolve_warehouse(session: Session, value: Any = None) -> Warehouse:
-    """A warehouse by id or code; the first one when none is given."""
+    """A warehouse by id or code; the first active one when none is given."""
     if value is None:
-        warehouse = session.scalar(select(Warehouse).order_by(Warehouse.id).limit(1))
+        warehouse = session.scalar(select(Warehouse).where(Warehouse.active).order_by(Warehouse.id).limit(1))
         if warehouse is None:
             raise ValidationError("No warehouse is set up yet; create one first.", field="warehouse")
         return warehouse
     if isinstance(value, int) and not isinstance(value, bool):
         return get(session, Warehouse, value, label="Warehouse")
-    code = validation.code(value, field="warehouse", label="The warehouse")
-    warehouse = session.scalar(select(Warehouse).where(Warehouse.code == code))
+    code = validation.text_value(value, field="warehouse", label="The warehouse", max_length=64, required=True)
+    warehouse = session.scalar(select(Warehouse).where(Warehouse.code == func.erp.normalise_code(code)))
     if warehouse is None:
-        raise ValidationError(f"There is no warehouse {code}.", field="warehouse")
+        raise ValidationError(f"There is no warehouse {code.upper()}.", field="warehouse")
     return warehouse

@@ -9,6 +9,7 @@ from decimal import Decimal
 from sqlalchemy import (
     Boolean,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     Numeric,
@@ -24,6 +25,7 @@ from server_db.core.models import (
     Quantity,
     Rate,
     Versioned,
+    Xid8,
     id_column,
     now_column,
     version_column,
@@ -45,10 +47,17 @@ class Company(Base):
 
 class Customer(Versioned, Base):
     __tablename__ = "customers"
+    __table_args__ = (
+        # what the likely-duplicate check looks up (server_db/masterdata/sql/duplicates.sql)
+        Index("ix_customers_tax_id", "tax_id"),
+        Index("ix_customers_name_key", text("erp.name_key(name)")),
+        Index("ix_customers_phone_key", text("erp.phone_key(phone)")),
+    )
     id: Mapped[int] = id_column()
     code: Mapped[str] = mapped_column(Text, unique=True)
     name: Mapped[str] = mapped_column(Text)
     address: Mapped[str] = mapped_column(Text, server_default=text("''"))
+    postcode: Mapped[str] = mapped_column(Text, server_default=text("''"))
     delivery_address: Mapped[str] = mapped_column(Text, server_default=text("''"))
     contact: Mapped[str] = mapped_column(Text, server_default=text("''"))
     phone: Mapped[str] = mapped_column(Text, server_default=text("''"))
@@ -64,10 +73,17 @@ class Customer(Versioned, Base):
 
 class Supplier(Versioned, Base):
     __tablename__ = "suppliers"
+    __table_args__ = (
+        # what the likely-duplicate check looks up (server_db/masterdata/sql/duplicates.sql)
+        Index("ix_suppliers_tax_id", "tax_id"),
+        Index("ix_suppliers_name_key", text("erp.name_key(name)")),
+        Index("ix_suppliers_phone_key", text("erp.phone_key(phone)")),
+    )
     id: Mapped[int] = id_column()
     code: Mapped[str] = mapped_column(Text, unique=True)
     name: Mapped[str] = mapped_column(Text)
     address: Mapped[str] = mapped_column(Text, server_default=text("''"))
+    postcode: Mapped[str] = mapped_column(Text, server_default=text("''"))
     contact: Mapped[str] = mapped_column(Text, server_default=text("''"))
     phone: Mapped[str] = mapped_column(Text, server_default=text("''"))
     email: Mapped[str] = mapped_column(Text, server_default=text("''"))
@@ -79,20 +95,42 @@ class Supplier(Versioned, Base):
     __mapper_args__ = {"version_id_col": version, "version_id_generator": False}
 
 
-class Warehouse(Base):
+class Warehouse(Versioned, Base):
     __tablename__ = "warehouses"
     id: Mapped[int] = id_column()
     code: Mapped[str] = mapped_column(Text, unique=True)
     name: Mapped[str] = mapped_column(Text)
     address: Mapped[str] = mapped_column(Text, server_default=text("''"))
+    active: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
+    version: Mapped[int] = version_column()
+    __mapper_args__ = {"version_id_col": version, "version_id_generator": False}
 
 
-class WorkCentre(Base):
+class WorkCentre(Versioned, Base):
     __tablename__ = "work_centres"
     id: Mapped[int] = id_column()
     code: Mapped[str] = mapped_column(Text, unique=True)
     name: Mapped[str] = mapped_column(Text)
     daily_capacity_hours: Mapped[Decimal] = mapped_column(Numeric(6, 2))
+    active: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
+    version: Mapped[int] = version_column()
+    __mapper_args__ = {"version_id_col": version, "version_id_generator": False}
+
+
+class Unit(Base):
+    """A unit products are counted in (pcs, kg, m2...); a product's unit must be an active one."""
+
+    __tablename__ = "units"
+    code: Mapped[str] = mapped_column(Text, primary_key=True)
+    name: Mapped[str] = mapped_column(Text)
+    active: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
+
+
+class ImportTransaction(Base):
+    """A transaction writing an import right now (server_db/transfer): its per-row events are replaced by one."""
+
+    __tablename__ = "import_transactions"
+    xid: Mapped[int] = mapped_column(Xid8, primary_key=True, server_default=text("pg_current_xact_id()"))
 
 
 class Product(Versioned, Base):

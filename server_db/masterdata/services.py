@@ -1,16 +1,18 @@
 """Master data: customers, suppliers, products with their bills of materials, warehouses, work centres.
 
-Creation and edits validate every field first (codes, SKUs, the unified social credit code, ranges) so a
-clerk gets a sentence naming the field; edits carry the version they were read at.
+Python reads what was typed (numbers, texts, codes to ids); the data standards (formats, required fields,
+units, likely duplicates) are the database's (server_db/masterdata/sql/standards.sql), so forms, imports and
+psql obey the same rules and a refusal names the field. Edits carry the version they were read at.
 """
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from server_db.core import validation
@@ -26,6 +28,7 @@ _TEXT_LIMITS = {
     "delivery_address": 500,
     "contact": 100,
     "phone": 50,
+    "postcode": 10,
     "email": 200,
     "unit": 16,
     "bank_account": 100,
@@ -50,13 +53,24 @@ def _texts(values: dict[str, Any]) -> dict[str, Any]:
     return cleaned
 
 
+def _code(value: Any, *, field: str = "code", label: str = "The code") -> str:
+    """A code as typed, for the database to normalise (half-width, upper case) and check."""
+    if isinstance(value, str):
+        value = unicodedata.normalize("NFKC", value)
+    return validation.text_value(value, field=field, label=label, max_length=64, required=True)
+
+
 def _party_values(values: dict[str, Any]) -> dict[str, Any]:
-    """What customers and suppliers share: texts, the code, the unified social credit code."""
+    """What customers and suppliers share: texts, the code, the unified social credit code (their formats are
+    the database's rules)."""
     values = _texts(values)
     if "code" in values:
-        values["code"] = validation.code(values["code"])
+        values["code"] = _code(values["code"])
     if "tax_id" in values:
-        values["tax_id"] = validation.uscc(values["tax_id"])
+        tax_id = validation.text_value(
+            values["tax_id"], field="tax_id", label="The unified social credit code", max_length=40
+        )
+        values["tax_id"] = tax_id.replace(" ", "").upper() or None
     return values
 
 
@@ -75,30 +89,41 @@ def _customer_values(values: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
-def create_customer(session: Session, **values: Any) -> Changes:
-    """code, name, address, delivery_address, contact, phone, email, tax_id (统一社会信用代码),
-    payment_terms_days, credit_limit (None: no limit)."""
+def create_customer(session: Session, *, allow_duplicate: bool = False, **values: Any) -> Changes:
+    """code, name, address, postcode, delivery_address, contact, phone, email, tax_id (统一社会信用代码),
+    payment_terms_days, credit_limit (None: no limit). A customer that looks like another one (same name or
+    phone) is refused with `LikelyDuplicate` unless `allow_duplicate` (the clerk confirmed)."""
     _require(values, "code", "name")
-    return _save(session, "save_customer", None, None, _customer_values(values))
+    return _save(session, "save_customer", None, None, _customer_values(values), allow_duplicate)
 
 
 def update_customer(
-    session: Session, customer_id: int, *, expected_version: int | None = None, **values: Any
+    session: Session,
+    customer_id: int,
+    *,
+    expected_version: int | None = None,
+    allow_duplicate: bool = False,
+    **values: Any,
 ) -> Changes:
     """Change the given columns of a customer (each department only those it keeps: the database refuses the
     rest, naming the column)."""
-    return _save(session, "save_customer", customer_id, expected_version, _customer_values(values))
+    return _save(session, "save_customer", customer_id, expected_version, _customer_values(values), allow_duplicate)
 
 
-def create_supplier(session: Session, **values: Any) -> Changes:
+def create_supplier(session: Session, *, allow_duplicate: bool = False, **values: Any) -> Changes:
     _require(values, "code", "name")
-    return _save(session, "save_supplier", None, None, _supplier_values(values))
+    return _save(session, "save_supplier", None, None, _supplier_values(values), allow_duplicate)
 
 
 def update_supplier(
-    session: Session, supplier_id: int, *, expected_version: int | None = None, **values: Any
+    session: Session,
+    supplier_id: int,
+    *,
+    expected_version: int | None = None,
+    allow_duplicate: bool = False,
+    **values: Any,
 ) -> Changes:
-    return _save(session, "save_supplier", supplier_id, expected_version, _supplier_values(values))
+    return _save(session, "save_supplier", supplier_id, expected_version, _supplier_values(values), allow_duplicate)
 
 
 def _supplier_values(values: dict[str, Any]) -> dict[str, Any]:
@@ -111,29 +136,98 @@ def _supplier_values(values: dict[str, Any]) -> dict[str, Any]:
 
 
 def create_warehouse(session: Session, *, code: str, name: str, address: str = "") -> Changes:
-    values = {"code": validation.code(code), **_texts({"name": name, "address": address})}
-    return step(session, "save_warehouse", None, as_json(values), returns=int)[1]
+    values = _warehouse_values({"code": code, "name": name, "address": address})
+    return _save(session, "save_warehouse", None, None, values)
+
+
+def update_warehouse(
+    session: Session, warehouse_id: int, *, expected_version: int | None = None, **values: Any
+) -> Changes:
+    """Change the given columns of a warehouse: code, name, address, active (the admin keeps warehouses)."""
+    return _save(session, "save_warehouse", warehouse_id, expected_version, _warehouse_values(values))
+
+
+def _warehouse_values(values: dict[str, Any]) -> dict[str, Any]:
+    values = _texts(values)
+    if "code" in values:
+        values["code"] = _code(values["code"])
+    return values
 
 
 def create_work_centre(session: Session, *, code: str, name: str, daily_capacity_hours: Any) -> Changes:
-    capacity = validation.decimal_value(
-        daily_capacity_hours,
-        field="daily_capacity_hours",
-        label="The daily capacity",
-        places=2,
-        maximum=Decimal(480),
-        positive=True,
-    )
-    values = {"code": validation.code(code), "daily_capacity_hours": capacity, **_texts({"name": name})}
-    return step(session, "save_work_centre", None, as_json(values), returns=int)[1]
+    values = _work_centre_values({"code": code, "name": name, "daily_capacity_hours": daily_capacity_hours})
+    return _save(session, "save_work_centre", None, None, values)
+
+
+def update_work_centre(
+    session: Session, work_centre_id: int, *, expected_version: int | None = None, **values: Any
+) -> Changes:
+    """Change the given columns of a work centre: code, name, daily_capacity_hours, active."""
+    return _save(session, "save_work_centre", work_centre_id, expected_version, _work_centre_values(values))
+
+
+def _work_centre_values(values: dict[str, Any]) -> dict[str, Any]:
+    values = _texts(values)
+    if "code" in values:
+        values["code"] = _code(values["code"])
+    if "daily_capacity_hours" in values:
+        values["daily_capacity_hours"] = validation.decimal_value(
+            values["daily_capacity_hours"],
+            field="daily_capacity_hours",
+            label="The daily capacity",
+            places=2,
+            maximum=Decimal(480),
+            positive=True,
+        )
+    return values
+
+
+# the tables set_active and delete_record work on, and the function that saves each
+_SAVE_FUNCTIONS = {
+    "customers": "save_customer",
+    "suppliers": "save_supplier",
+    "products": "save_product",
+    "warehouses": "save_warehouse",
+    "work_centres": "save_work_centre",
+}
+_NOT_MASTER_DATA = "Only customers, suppliers, products, warehouses and work centres can be changed here."
+
+
+def set_active(
+    session: Session, table: str, record_id: int, active: bool, *, expected_version: int | None = None
+) -> Changes:
+    """Deactivate a record (it stays on the documents that have it, but no new order can take it) or make it
+    active again; `table` is 'customers', 'suppliers', 'products', 'warehouses' or 'work_centres'."""
+    if table not in _SAVE_FUNCTIONS:
+        raise ValidationError(_NOT_MASTER_DATA, field="table")
+    return _save(session, _SAVE_FUNCTIONS[table], record_id, expected_version, {"active": bool(active)}, True)
+
+
+def delete_record(session: Session, table: str, record_id: int) -> Changes:
+    """Delete a record nothing refers to; one in use is refused with what uses it ("C001 is used by 3 sales
+    orders; deactivate it instead.")."""
+    if table not in _SAVE_FUNCTIONS:
+        raise ValidationError(_NOT_MASTER_DATA, field="table")
+    validation.record_id(record_id, label="The record")
+    return step(session, "delete_master_record", table, record_id, id=record_id)[1]
+
+
+def save_unit(session: Session, code: str, *, name: str | None = None, active: bool | None = None) -> Changes:
+    """Add a unit products may be counted in, or change its name or whether it is offered (the admin's)."""
+    values: dict[str, Any] = {}
+    if name is not None:
+        values["name"] = validation.text_value(name, field="name", label="The name", max_length=100)
+    if active is not None:
+        values["active"] = bool(active)
+    unit = validation.text_value(code, field="code", label="The code of the unit", max_length=16, required=True)
+    return step(session, "save_unit", unit, as_json(values))[1]
 
 
 def _product_values(session: Session, values: dict[str, Any]) -> dict[str, Any]:
     values = _texts(values)
     if "sku" in values:
-        values["sku"] = validation.sku(values["sku"])
-    if "procurement" in values and values["procurement"] not in ("buy", "make"):
-        raise ValidationError("A product is either bought ('buy') or made in-house ('make').", field="procurement")
+        sku = values["sku"]
+        values["sku"] = validation.sku(unicodedata.normalize("NFKC", sku) if isinstance(sku, str) else sku)
     for key, label in (("price", "The price"), ("cost", "The cost")):
         if key in values:
             values[key] = validation.money(values[key], field=key, label=label)
@@ -165,10 +259,10 @@ def _product_values(session: Session, values: dict[str, Any]) -> dict[str, Any]:
         values["default_supplier_id"] = resolve_supplier(session, values.pop("default_supplier")).id
     values.pop("default_supplier", None)
     if values.get("work_centre") is not None:
-        code = validation.code(values.pop("work_centre"), field="work_centre", label="The work centre")
-        centre = session.scalar(select(WorkCentre).where(WorkCentre.code == code))
+        code = _code(values.pop("work_centre"), field="work_centre", label="The work centre")
+        centre = session.scalar(select(WorkCentre).where(WorkCentre.code == func.erp.normalise_code(code)))
         if centre is None:
-            raise ValidationError(f"There is no work centre {code}.", field="work_centre")
+            raise ValidationError(f"There is no work centre {code.upper()}.", field="work_centre")
         values["work_centre_id"] = centre.id
     values.pop("work_centre", None)
     return values
@@ -178,13 +272,9 @@ def create_product(session: Session, *, bom: Sequence[tuple[str | int, Any]] = (
     """sku, name, unit, procurement ('buy' or 'make'), price, cost, tax_rate, lead_time_days, reorder_point,
     default_supplier (code; bought items), work_centre (code; made items), hours_per_unit, and for made
     items a bill of materials as (component SKU, quantity per unit) pairs."""
-    _require(values, "sku", "name", "procurement")
-    cleaned = _product_values(session, values)
-    if cleaned["procurement"] == "buy" and not cleaned.get("default_supplier_id"):
-        raise ValidationError("A bought product needs a default supplier.", field="default_supplier")
-    if cleaned["procurement"] == "make" and not cleaned.get("work_centre_id"):
-        raise ValidationError("A product made in-house needs a work centre.", field="work_centre")
-    created = _save(session, "save_product", None, None, cleaned)
+    # required fields, units, a supplier for a bought item and a work centre for a made one: the database's rules
+    _require(values, "sku")
+    created = _save(session, "save_product", None, None, _product_values(session, values))
     assert created.id is not None
     return created | set_bill_of_materials(session, created.id, bom)
 
@@ -228,11 +318,21 @@ def set_company(session: Session, **values: Any) -> Changes:
 
 
 def _save(
-    session: Session, function: str, record_id: int | None, expected_version: int | None, values: dict[str, Any]
+    session: Session,
+    function: str,
+    record_id: int | None,
+    expected_version: int | None,
+    values: dict[str, Any],
+    allow_duplicate: bool | None = None,
 ) -> Changes:
-    """Create (no id) or change a master-data record through its function; `id` is the record."""
+    """Create (no id) or change a master-data record through its function; `id` is the record. Customers and
+    suppliers take `allow_duplicate` (the others none: None)."""
     if record_id is not None:
         validation.record_id(record_id, label="The record")
+    if function in ("save_customer", "save_supplier"):
+        return step(
+            session, function, record_id, expected_version, as_json(values), bool(allow_duplicate), returns=int
+        )[1]
     return step(session, function, record_id, expected_version, as_json(values), returns=int)[1]
 
 

@@ -1,6 +1,6 @@
-"""Screenshots of the sales window, order entry, the board and the login window with the demo company, for
-the docs. They are written to docs/screenshots only with ERP_SCREENSHOTS=1; otherwise to a temporary folder,
-and the test still checks the windows fill with data."""
+"""Screenshots of the sales window, order entry, the board, the login window and master data with the demo
+company, for the docs. They are written to docs/screenshots only with ERP_SCREENSHOTS=1; otherwise to a
+temporary folder, and the test still checks the windows fill with data."""
 
 from __future__ import annotations
 
@@ -77,3 +77,58 @@ def _shoot(clients: Clients, qtbot, folder: Path) -> None:
     login.show()
     qtbot.wait(100)
     assert login.grab().save(str(folder / "login.png"))
+
+
+def test_screenshots_of_master_data(db, db_url, qapp, qtbot, folder: Path) -> None:
+    """The master-data pages and forms with the demo company: admin products with a bill of materials,
+    a customer's form, the warehouse's stock count."""
+    demo.load(db)
+    clients = Clients(SimpleNamespace(db=db), db_url)
+    try:
+        _shoot_master_data(clients, qtbot, folder)
+    finally:
+        clients.close()
+
+
+def _shoot_master_data(clients: Clients, qtbot, folder: Path) -> None:
+    from erp_desktop.windows.admin import AdminWindow
+    from erp_desktop.windows.warehouse import WarehouseWindow
+
+    admin = AdminWindow(clients.open("admin"))
+    qtbot.addWidget(admin)
+    admin.resize(1280, 760)
+    admin.show()
+    panel = admin.products
+    page = panel.master_page
+    admin.tabs.setCurrentWidget(panel)
+    qtbot.waitUntil(lambda: page.list.loaded and page.duties is not None, timeout=15000)
+    source = page.table.source
+    made = next(
+        source.record(r)
+        for r in range(source.rowCount())
+        if source.record(r)["procurement"] == "make" and source.record(r)["components"]
+    )
+    page.table.select_id(made["id"])
+    qtbot.waitUntil(lambda: panel.tree.topLevelItemCount() > 0, timeout=10000)
+    qtbot.wait(200)
+    assert admin.grab().save(str(folder / "masterdata-products.png"))
+
+    admin.tabs.setCurrentWidget(admin.customers)
+    qtbot.waitUntil(lambda: admin.customers.table.source.rowCount() >= 3, timeout=10000)
+    admin.customers.table.select_id(admin.customers.table.source.record(0)["id"])
+    assert admin.grab().save(str(folder / "masterdata-customers.png"))
+    admin.customers.edit()
+    qtbot.waitUntil(lambda: bool(admin.customers.forms) and admin.customers.forms[-1].isVisible(), timeout=10000)
+    form = admin.customers.forms[-1]
+    assert form.value("code")
+    assert form.grab().save(str(folder / "masterdata-customer-form.png"))
+    form.reject()
+
+    warehouse = WarehouseWindow(clients.open("warehouse"))
+    qtbot.addWidget(warehouse)
+    warehouse.resize(1280, 760)
+    warehouse.show()
+    warehouse.tabs.setCurrentIndex(warehouse.count_tab)
+    qtbot.waitUntil(lambda: warehouse.count_page.loaded, timeout=15000)
+    assert warehouse.count_page.table.rowCount() >= 5
+    assert warehouse.grab().save(str(folder / "masterdata-stock-count.png"))

@@ -91,3 +91,33 @@ def test_the_embedded_default_starts_migrates_loads_demo_and_stops() -> None:
         assert not EmbeddedServer(data).is_running()  # the last client stopped it
     finally:
         EmbeddedServer(data).destroy()
+
+
+def test_a_new_private_database_starts_empty_with_no_demo_and_takes_the_company() -> None:
+    data = Path(tempfile.mkdtemp(prefix="erp-cli-"))
+    env = {"ERP_DATA_DIR": str(data)}
+    try:
+        result = main_py("db", "upgrade", "--no-demo", env=env)
+        assert result.returncode == 0, result.stderr
+        status = main_py("db", "status", env=env)
+        assert "closed 1" not in status.stdout and "sales order       -" in status.stdout, status.stdout
+        assert "No company is set yet" in main_py("company", env=env).stdout
+        refused = main_py("company", "--name", "华信电子", "--tax-id", "91310000MA1FL4XX3C", env=env)
+        assert refused.returncode == 5 and len(refused.stderr.strip().splitlines()) == 1, refused.stderr
+        saved = main_py("company", "--name", "上海华信电子有限公司", "--phone", "021-58881234", env=env)
+        assert saved.returncode == 0, saved.stderr
+        shown = main_py("company", env=env).stdout
+        assert "上海华信电子有限公司" in shown and "021-58881234" in shown
+    finally:
+        EmbeddedServer(data).destroy()
+
+
+def test_units_are_listed_added_and_withdrawn(db_url: str) -> None:
+    added = main_py("--db", db_url, "unit", "--add", "台", "--name", "台 machine")
+    assert added.returncode == 0, added.stderr
+    assert any(line.split()[:2] == ["台", "台"] and "offered" in line for line in added.stdout.splitlines())
+    withdrawn = main_py("--db", db_url, "unit", "--deactivate", "台")
+    assert any(line.startswith("台") and "not offered" in line for line in withdrawn.stdout.splitlines())
+    again = main_py("--db", db_url, "unit", "--add", "PCS", "--name", "pieces")
+    assert again.returncode == 5 and again.stderr.strip() == "The unit pcs already exists."
+    assert main_py("--db", db_url, "unit", "--name", "x").returncode == 2

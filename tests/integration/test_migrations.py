@@ -123,8 +123,12 @@ def test_a_fresh_database_and_one_upgraded_from_the_previous_release_are_defined
         assert migrate.current_revision(old.engine) == "r0002"
         report = migrate.upgrade(old.engine)
         assert report.created
-        # what release 0.1.0 had and no file defines any more is gone: the scheduler moved into the database
-        assert report.dropped == ["function erp.apply_production_schedule"]
+        # what release 0.1.0 had and no file defines any more is gone: the scheduler moved into the database,
+        # and master data is audited and announced once per statement (an import writes 100,000 rows at once)
+        moved = [f"trigger erp.{t}.audit_row" for t in ("bom_lines", "customers", "products", "suppliers")]
+        moved += [f"trigger erp.{t}.audit_row" for t in ("warehouses", "work_centres")]
+        moved += [f"trigger erp.{t}.document_event" for t in ("customers", "products")]
+        assert sorted(report.dropped) == sorted(["function erp.apply_production_schedule", *moved])
         migrate.check_schema(old.engine)  # a client trusts it
         assert old.run(lambda s: s.execute(text("SELECT * FROM erp.check_invariants()")).all()) == []
         # the demo company goes on working: its draft confirms, with the new functions
@@ -177,9 +181,16 @@ def test_upgrade_replaces_what_changed_drops_what_no_file_defines_and_otherwise_
                 CREATE OR REPLACE FUNCTION erp.fmt_money(m numeric) RETURNS text LANGUAGE sql IMMUTABLE
                     AS 'SELECT ''hacked''';
                 DROP TRIGGER audit_row ON erp.payments;
+                -- as a version whose trigger called another function would have left it
+                CREATE FUNCTION erp.older_standards() RETURNS trigger LANGUAGE plpgsql AS 'BEGIN RETURN NEW; END';
+                CREATE OR REPLACE TRIGGER data_standards BEFORE INSERT OR UPDATE ON erp.customers
+                    FOR EACH ROW EXECUTE FUNCTION erp.older_standards();
             """)
         report = migrate.upgrade(database.engine)
         assert "function erp.left_over" in report.dropped and "view erp.left_over_view" in report.dropped
+        # the trigger calls its function again, and only then does the function it called go
+        assert "trigger erp.customers.data_standards" in report.replaced
+        assert "function erp.older_standards" in report.dropped
         assert "trigger erp.payments.audit_row" in report.created
         with database.engine.connect() as connection:
             assert connection.execute(text("SELECT erp.fmt_money(1234.5)")).scalar() == "1,234.50"
@@ -222,6 +233,8 @@ def test_every_function_view_and_trigger_has_exactly_one_home() -> None:
         name = obj.name.split(".", 1)[1]
         pattern = re.compile(rf"CREATE\s+(OR\s+REPLACE\s+)?{obj.kind}\s+(erp\.)?{name}\b", re.IGNORECASE)
         homes = [str(path.relative_to(ROOT)) for path, body in texts.items() if pattern.search(body)]
+        if obj.source.endswith(".py") and not homes:
+            homes = [obj.source]  # written by the Python module from a template (the data standards' triggers)
         assert homes == [obj.source], f"{obj.name} is defined in {homes}"
 
 

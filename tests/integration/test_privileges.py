@@ -15,8 +15,8 @@ from server_db.sales import services as sales
 from tests.clerks import Clerk, fingerprint
 from tests.factories import World
 
-CUSTOMER_CONTACT = {"name", "address", "delivery_address", "contact", "phone", "email", "tax_id", "active"}
-SUPPLIER_DETAILS = {"name", "address", "contact", "phone", "email", "tax_id", "lead_time_days", "active"}
+CUSTOMER_CONTACT = {"name", "address", "postcode", "delivery_address", "contact", "phone", "email", "tax_id", "active"}
+SUPPLIER_DETAILS = {"name", "address", "postcode", "contact", "phone", "email", "tax_id", "lead_time_days", "active"}
 PRODUCT = {
     "sku", "name", "unit", "procurement", "price", "cost", "tax_rate", "lead_time_days", "reorder_point",
     "default_supplier_id", "work_centre_id", "hours_per_unit", "active",
@@ -45,10 +45,10 @@ OWN: dict[str, dict[tuple[str, str], set[str]]] = {
         ("customers", "UPDATE"): CUSTOMER_CONTACT | {"code", "credit_limit", "payment_terms_days"},
         ("suppliers", "INSERT"): SUPPLIER_DETAILS | {"code"},
         ("suppliers", "UPDATE"): SUPPLIER_DETAILS | {"code"},
-        ("warehouses", "INSERT"): {"code", "name", "address"},
-        ("warehouses", "UPDATE"): {"code", "name", "address"},
-        ("work_centres", "INSERT"): {"code", "name", "daily_capacity_hours"},
-        ("work_centres", "UPDATE"): {"code", "name", "daily_capacity_hours"},
+        ("warehouses", "INSERT"): {"code", "name", "address", "active"},
+        ("warehouses", "UPDATE"): {"code", "name", "address", "active"},
+        ("work_centres", "INSERT"): {"code", "name", "daily_capacity_hours", "active"},
+        ("work_centres", "UPDATE"): {"code", "name", "daily_capacity_hours", "active"},
         ("products", "INSERT"): PRODUCT,
         ("products", "UPDATE"): PRODUCT,
     },
@@ -86,8 +86,8 @@ SAVE = {
     "customers": "SELECT erp.save_customer(%s, NULL, %s)",
     "suppliers": "SELECT erp.save_supplier(%s, NULL, %s)",
     "products": "SELECT erp.save_product(%s, NULL, %s)",
-    "warehouses": "SELECT erp.save_warehouse(%s, %s)",
-    "work_centres": "SELECT erp.save_work_centre(%s, %s)",
+    "warehouses": "SELECT erp.save_warehouse(%s, NULL, %s)",
+    "work_centres": "SELECT erp.save_work_centre(%s, NULL, %s)",
 }
 NEW_RECORD = {
     "customers": {"code": "NEWC", "name": "新客户有限公司"},
@@ -106,6 +106,8 @@ def a_value(table: str, column: str, world: World) -> object:
         "name": "改过的名字",
         "tax_id": "911101056000012342",
         "email": "someone@example.cn",
+        "phone": "138 1234 5678",
+        "postcode": "200031",
         "payment_terms_days": 45,
         "credit_limit": 12345,
         "lead_time_days": 3,

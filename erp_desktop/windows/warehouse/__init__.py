@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QTabWidget, QWidget
 from erp_desktop.context import ClientContext
 from erp_desktop.dialogs import QuantitiesDialog
 from erp_desktop.windows.base import RoleWindow
+from erp_desktop.windows.masterdata.stock_count import StockCountPage
 from erp_desktop.windows.warehouse.delivery_notes import DeliveryNotesTab
 from erp_desktop.windows.warehouse.picking import PickQueueTab
 from erp_desktop.windows.warehouse.receiving import ReceivingTab
@@ -45,7 +46,10 @@ class WarehouseWindow(RoleWindow):
         self.receiving_tab = self.tabs.addTab(self.receiving_page.widget, "&Receiving")
         self.stock_tab = self.tabs.addTab(self.stock_page.widget, "&Stock")
         self.notes_tab = self.tabs.addTab(self.notes_page.widget, "&Delivery notes")
+        self.count_page = StockCountPage(self)
+        self.count_tab = self.tabs.addTab(self.count_page, "Stock &count")
         self.tabs.currentChanged.connect(lambda _: self.update_actions())
+        self.tabs.currentChanged.connect(self._count_shown)
         self.tab_shortcuts(self.tabs)
         self.central(self.tabs)
         for live in (self.picks, self.receiving, self.stock):
@@ -114,6 +118,15 @@ class WarehouseWindow(RoleWindow):
         return self.stock_page.dialog
 
     # -- live -----------------------------------------------------------------------------------------------
+
+    def _count_shown(self, index: int) -> None:
+        if index == self.count_tab and not self.count_page.loaded:
+            self.count_page.load()
+
+    def reload(self) -> None:
+        super().reload()
+        if self.count_page.loaded:
+            self.count_page.load()
 
     def apply_changes(self, changes: Changes) -> None:
         super().apply_changes(changes)

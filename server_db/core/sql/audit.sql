@@ -16,6 +16,28 @@ BEGIN
     RETURN NULL;
 END $$;
 
+-- The same trail written once per statement, from its transition tables (new_rows, old_rows), for the tables
+-- that take many rows at once (master data: an import writes 100,000 products in one statement). Rows are
+-- paired by id; an update that changed nothing leaves no row, as above.
+CREATE OR REPLACE FUNCTION erp.audit_rows() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = erp, pg_temp AS $$
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        INSERT INTO audit_log (table_name, row_id, action, before, after)
+        SELECT TG_TABLE_NAME, n.id::text, 'insert', NULL, to_jsonb(n) FROM new_rows n ORDER BY n.id;
+    ELSIF TG_OP = 'UPDATE' THEN
+        INSERT INTO audit_log (table_name, row_id, action, before, after)
+        SELECT TG_TABLE_NAME, n.id::text, 'update', to_jsonb(o), to_jsonb(n)
+          FROM new_rows n JOIN old_rows o ON o.id = n.id
+         WHERE to_jsonb(n) <> to_jsonb(o)
+         ORDER BY n.id;
+    ELSE
+        INSERT INTO audit_log (table_name, row_id, action, before, after)
+        SELECT TG_TABLE_NAME, o.id::text, 'delete', to_jsonb(o), NULL FROM old_rows o ORDER BY o.id;
+    END IF;
+    RETURN NULL;
+END $$;
+
 CREATE OR REPLACE FUNCTION erp.refuse_audit_change() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN

@@ -22,13 +22,12 @@ BEGIN
     RETURN v_id;
 END $$;
 
--- The event trigger of a document's table. TG_ARGV[0]: document type; TG_ARGV[1]: comma-separated columns
--- copied into the payload (and, on an update, named in payload.changed when they changed).
-CREATE OR REPLACE FUNCTION erp.document_event() RETURNS trigger
+-- The event of one row of a document's table: p_type the document type, p_keys the comma-separated columns
+-- copied into the payload (and, on an update, named in payload.changed when they changed), n and o the row
+-- after and before.
+CREATE OR REPLACE FUNCTION erp._row_event(p_op text, p_type text, p_keys text, n jsonb, o jsonb) RETURNS void
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = erp, pg_temp AS $$
 DECLARE
-    n jsonb := CASE WHEN TG_OP <> 'DELETE' THEN to_jsonb(NEW) END;
-    o jsonb := CASE WHEN TG_OP <> 'INSERT' THEN to_jsonb(OLD) END;
     r jsonb := coalesce(n, o);
     v_type text;
     v_order bigint;
@@ -36,28 +35,74 @@ DECLARE
     v_key text;
     v_changed text[] := '{}';
 BEGIN
-    v_type := CASE WHEN TG_OP = 'INSERT' THEN 'created'
-                   WHEN TG_OP = 'DELETE' THEN 'deleted'
+    v_type := CASE WHEN p_op = 'INSERT' THEN 'created'
+                   WHEN p_op = 'DELETE' THEN 'deleted'
                    WHEN n ->> 'state' IS DISTINCT FROM o ->> 'state' THEN 'state_changed'
                    ELSE 'updated' END;
     v_order := CASE
-        WHEN TG_ARGV[0] = 'sales_order' THEN (r ->> 'id')::bigint
-        WHEN TG_ARGV[0] IN ('delivery_note', 'invoice') THEN (r ->> 'sales_order_id')::bigint
+        WHEN p_type = 'sales_order' THEN (r ->> 'id')::bigint
+        WHEN p_type IN ('delivery_note', 'invoice') THEN (r ->> 'sales_order_id')::bigint
         WHEN r ->> 'sales_order_line_id' IS NOT NULL THEN
             (SELECT order_id FROM sales_order_lines WHERE id = (r ->> 'sales_order_line_id')::bigint)
         END;
     v_payload := '{}';
-    FOREACH v_key IN ARRAY string_to_array(coalesce(TG_ARGV[1], ''), ',') LOOP
+    FOREACH v_key IN ARRAY string_to_array(coalesce(p_keys, ''), ',') LOOP
         v_payload := v_payload || jsonb_build_object(v_key, r -> v_key);
-        IF TG_OP = 'UPDATE' AND n -> v_key IS DISTINCT FROM o -> v_key THEN
+        IF p_op = 'UPDATE' AND n -> v_key IS DISTINCT FROM o -> v_key THEN
             v_changed := v_changed || v_key;  -- so a screen can tell "became late" from "still late"
         END IF;
     END LOOP;
-    IF TG_OP = 'UPDATE' THEN
+    IF p_op = 'UPDATE' THEN
         v_payload := v_payload || jsonb_build_object('changed', to_jsonb(v_changed));
     END IF;
-    PERFORM erp.emit_event(v_type, v_order, TG_ARGV[0], (r ->> 'id')::bigint, r ->> 'number', o ->> 'state',
+    PERFORM erp.emit_event(v_type, v_order, p_type, (r ->> 'id')::bigint, r ->> 'number', o ->> 'state',
                            n ->> 'state', v_payload);
+END $$;
+
+-- Whether this transaction is writing an import: erp.importing is set and the transaction is recorded in
+-- erp.import_transactions, which only the import functions write (so the setting alone silences nothing).
+CREATE OR REPLACE FUNCTION erp._importing_now() RETURNS boolean
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = erp, pg_temp AS $$
+    SELECT current_setting('erp.importing', true) = 'on'
+       AND EXISTS (SELECT FROM erp.import_transactions WHERE xid = pg_current_xact_id())
+$$;
+
+-- The event trigger of a document's table, row by row. TG_ARGV[0]: document type; TG_ARGV[1]: the columns
+-- copied into the payload.
+CREATE OR REPLACE FUNCTION erp.document_event() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = erp, pg_temp AS $$
+BEGIN
+    PERFORM erp._row_event(TG_OP, TG_ARGV[0], TG_ARGV[1],
+                           CASE WHEN TG_OP <> 'DELETE' THEN to_jsonb(NEW) END,
+                           CASE WHEN TG_OP <> 'INSERT' THEN to_jsonb(OLD) END);
+    RETURN NULL;
+END $$;
+
+-- The same events once per statement, from its transition tables (new_rows, old_rows), for master data: an
+-- import writes 100,000 products in one statement, and instead of one event per row (which would flood every
+-- client) it writes one 'imported' event per document type (server_db/transfer) and clients reload.
+CREATE OR REPLACE FUNCTION erp.document_events() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = erp, pg_temp AS $$
+DECLARE
+    x record;
+BEGIN
+    IF erp._importing_now() THEN
+        RETURN NULL;
+    END IF;
+    IF TG_OP = 'INSERT' THEN
+        FOR x IN SELECT to_jsonb(n) AS n FROM new_rows n ORDER BY n.id LOOP
+            PERFORM erp._row_event(TG_OP, TG_ARGV[0], TG_ARGV[1], x.n, NULL);
+        END LOOP;
+    ELSIF TG_OP = 'UPDATE' THEN
+        FOR x IN SELECT to_jsonb(n) AS n, to_jsonb(o) AS o FROM new_rows n JOIN old_rows o ON o.id = n.id
+                  ORDER BY n.id LOOP
+            PERFORM erp._row_event(TG_OP, TG_ARGV[0], TG_ARGV[1], x.n, x.o);
+        END LOOP;
+    ELSE
+        FOR x IN SELECT to_jsonb(o) AS o FROM old_rows o ORDER BY o.id LOOP
+            PERFORM erp._row_event(TG_OP, TG_ARGV[0], TG_ARGV[1], NULL, x.o);
+        END LOOP;
+    END IF;
     RETURN NULL;
 END $$;
 

@@ -59,6 +59,9 @@ BEGIN
     DELETE FROM bom_lines WHERE product_id = p_product_id;
     INSERT INTO bom_lines (product_id, component_id, quantity)
     SELECT p_product_id, x.component_id, x.quantity FROM erp._bom_input(p_lines) x ORDER BY x.n;
+    -- the product's lists (its cost, what it is made of) follow the change live
+    PERFORM erp.emit_event('updated', NULL, 'product', p.id, NULL, NULL, NULL,
+                           jsonb_build_object('sku', p.sku, 'changed', jsonb_build_array('bom')));
 END $$;
 
 -- The lines of a bill of materials as given, numbered from 1.

@@ -8,3 +8,4 @@ GRANT EXECUTE ON FUNCTION _available(bigint, bigint)
     TO erp_sales, erp_warehouse, erp_purchasing, erp_production, erp_finance, erp_supervisor;
 
 GRANT EXECUTE ON FUNCTION adjust_stock(bigint, bigint, numeric, text) TO erp_warehouse;
+GRANT EXECUTE ON FUNCTION count_stock(bigint, jsonb, text) TO erp_warehouse;

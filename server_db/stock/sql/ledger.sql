@@ -2,11 +2,12 @@
 CREATE OR REPLACE FUNCTION erp.create_stock_levels() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = erp, pg_temp AS $$
 BEGIN
+    -- once per statement, over all the rows it inserted (an import inserts 100,000 products at once)
     IF TG_TABLE_NAME = 'products' THEN
-        INSERT INTO stock_levels (product_id, warehouse_id) SELECT NEW.id, w.id FROM warehouses w
-        ON CONFLICT DO NOTHING;
+        -- a new product has no level anywhere yet
+        INSERT INTO stock_levels (product_id, warehouse_id) SELECT n.id, w.id FROM new_rows n CROSS JOIN warehouses w;
     ELSE
-        INSERT INTO stock_levels (product_id, warehouse_id) SELECT p.id, NEW.id FROM products p
+        INSERT INTO stock_levels (product_id, warehouse_id) SELECT p.id, n.id FROM products p CROSS JOIN new_rows n
         ON CONFLICT DO NOTHING;
     END IF;
     RETURN NULL;

@@ -1,9 +1,9 @@
 -- The stock ledger keeps itself: every product has a level in every warehouse, on hand is the sum of the
 -- moves (which never change), reserved is the sum of the reservations; screens hear of every level change.
 CREATE OR REPLACE TRIGGER create_stock_levels AFTER INSERT ON erp.products
-    FOR EACH ROW EXECUTE FUNCTION erp.create_stock_levels();
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION erp.create_stock_levels();
 CREATE OR REPLACE TRIGGER create_stock_levels AFTER INSERT ON erp.warehouses
-    FOR EACH ROW EXECUTE FUNCTION erp.create_stock_levels();
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION erp.create_stock_levels();
 CREATE OR REPLACE TRIGGER post_stock_move AFTER INSERT ON erp.stock_moves
     FOR EACH ROW EXECUTE FUNCTION erp.post_stock_move();
 CREATE OR REPLACE TRIGGER refuse_change BEFORE UPDATE OR DELETE ON erp.stock_moves
