@@ -142,9 +142,8 @@ def _measure(cluster: BenchCluster, name: str, database: Database, owner: Databa
                 SECTION,
                 f"import {result.rows:,} {kind} from XLSX (validated, committed)",
                 f"{seconds:.1f} s, {rate:,.0f} rows/s ({result.inserted:,} new)",
-                f">= {GOAL_RATE:,} rows/s",
+                "-",  # the goal is the three files' together (below)
                 f"plain COPY of the same rows, no checks: {baseline:.2f} s",
-                rate >= GOAL_RATE,
             )
         )
     again_started = time.perf_counter()
@@ -162,9 +161,9 @@ def _measure(cluster: BenchCluster, name: str, database: Database, owner: Databa
             SECTION,
             f"all three files, {total_rows:,} rows",
             f"{total:.1f} s, {total_rows / total:,.0f} rows/s",
-            f"< {GOAL_TOTAL_S:.0f} s",
+            f"< {GOAL_TOTAL_S:.0f} s, >= {GOAL_RATE:,} rows/s",
             f"plain COPY: {baseline_total:.2f} s",
-            total < GOAL_TOTAL_S,
+            total < GOAL_TOTAL_S and total_rows / total >= GOAL_RATE,
         )
     )
     figures.append(_peak_rss(cluster, name, folder))
