@@ -199,7 +199,7 @@ class RoleWindow(QMainWindow):
         context.live.status_changed.connect(self._show_connection)
         context.operations.busy_changed.connect(self._show_busy)
         self._show_connection(context.live.status)
-        refresh = QAction("Refresh", self)
+        refresh = QAction("&Refresh", self)
         refresh.setShortcut(QKeySequence(QKeySequence.StandardKey.Refresh))
         refresh.triggered.connect(self.reload)
         self.addAction(refresh)
@@ -215,6 +215,12 @@ class RoleWindow(QMainWindow):
         change_password.triggered.connect(self.change_my_password)
         file_menu.addSeparator()
         file_menu.addAction("&Close", QKeySequence(QKeySequence.StandardKey.Close), self.close)
+        # every action of the window, with its shortcut, as on the toolbar (enabled and shown alike: they are the
+        # same actions); F5 under View
+        self.actions_menu = self.menuBar().addMenu("&Actions")
+        self.actions_menu.setObjectName("actionsMenu")
+        view_menu = self.menuBar().addMenu("&View")
+        view_menu.addAction(refresh)
 
     # -- building -----------------------------------------------------------------------------------------
 
@@ -249,6 +255,7 @@ class RoleWindow(QMainWindow):
             act.setToolTip(tip)
         act.triggered.connect(slot)
         self.toolbar.addAction(act)
+        self.actions_menu.addAction(act)
         self._actions.append((act, enabled))
         return act
 
