@@ -1,6 +1,7 @@
 """Data standards of master data, as the database keeps them: the data-quality list, likely duplicates and the
-table of units. The rules themselves are `erp.data_rules()` (server_db/masterdata/sql/standards.sql): the
-triggers, the import and the data-quality list all check with them, so nothing here re-implements a rule.
+table of units. The rules themselves are defined once in server_db/masterdata/rules.py, which writes
+`erp.data_rules()` and the tables' triggers: the triggers, the import and the data-quality list all check with
+them, so nothing here re-implements a rule.
 """
 
 from __future__ import annotations
