@@ -49,6 +49,7 @@ from PySide6.QtWidgets import (
 )
 
 from erp_desktop.widgets import describe_error
+from erp_desktop.windows.masterdata.spec import Duties
 from server_db.core.departments import ADMIN
 from server_db.transfer.kinds import KINDS, Kind
 
@@ -133,21 +134,24 @@ _DUTY_OF_KIND = {"opening_stock": "adjust_stock", "sales_orders": "enter_orders"
 
 def importable_kinds(department: str, duties: Sequence[dict[str, Any]], may: Callable[[str], bool]) -> list[Kind]:
     """The kinds this department may import: master data by the database's matrix (rows of
-    erp.master_data_duties()), the others by the department's duties; the admin all."""
+    erp.master_data_duties(), read as the forms read it), the others by the department's duties; the admin
+    all. The import functions check again and have the last word."""
     if department == ADMIN:
         return list(KINDS.values())
-    keeps: dict[str, set[str]] = {}
-    for row in duties:
-        if row["department"] == department:
-            keeps.setdefault(row["table_name"], set()).update(row["on_insert"], row["on_update"])
+    matrix = Duties(duties, department)
+
+    def keeps(table: str, columns: set[str] | None = None) -> bool:
+        kept = matrix.editable(table, inserting=True) | matrix.editable(table, inserting=False)
+        return bool(kept & columns if columns is not None else kept)
+
     offered = []
     for kind in KINDS.values():
         if kind.name in _DUTY_OF_KIND:
             allowed = may(_DUTY_OF_KIND[kind.name])
         elif kind.name == "prices":
-            allowed = bool(keeps.get("products", set()) & {"price", "cost"})
+            allowed = keeps("products", {"price", "cost"})
         else:
-            allowed = bool(keeps.get(_TABLE_OF_KIND.get(kind.name, kind.name)))
+            allowed = keeps(_TABLE_OF_KIND.get(kind.name, kind.name))
         if allowed:
             offered.append(kind)
     return offered

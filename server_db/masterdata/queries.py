@@ -3,7 +3,7 @@ they are used), warehouses, work centres, units, the duty matrix and the stock-c
 
 Each list takes optional `ids` (a refetch of the rows an event named) and `include_inactive`. Rows carry
 `in_use`: whether any other record refers to this one (only such records may be deleted; the database
-refuses the others anyway). Tables without an `active` column read as active."""
+refuses the others anyway)."""
 
 from __future__ import annotations
 
@@ -21,6 +21,27 @@ def _in_use(session: Session, table: str, alias: str) -> str:
     """An SQL expression: does any row of another table the reader may see refer to `alias`.id? Built from
     the foreign keys in the catalogue, so a new document type counts without touching this file. References
     that vanish with the record (ON DELETE CASCADE) do not count."""
+    references = _references(session, table)
+    # a stock level is a cache of the moves (a row per product and warehouse, often all zero): the moves count
+    checks = [
+        f"EXISTS (SELECT FROM {name} r WHERE r.{column} = {alias}.id)"
+        for name, column in references
+        if name != "erp.stock_levels"
+    ]
+    if any(name == "erp.stock_levels" for name, _ in references):
+        column = next(column for name, column in references if name == "erp.stock_levels")
+        checks.append(f"EXISTS (SELECT FROM erp.stock_moves m WHERE m.{column} = {alias}.id)")
+    return " OR ".join(checks) or "false"
+
+
+# the references to each table, per database and login: read from the catalogue once, not at every refetch
+_REFERENCES: dict[tuple[str, str], list[tuple[str, str]]] = {}
+
+
+def _references(session: Session, table: str) -> list[tuple[str, str]]:
+    key = (session.get_bind().engine.url.render_as_string(hide_password=True), table)
+    if key in _REFERENCES:
+        return _REFERENCES[key]
     references = session.execute(
         text(
             """
@@ -36,20 +57,12 @@ def _in_use(session: Session, table: str, alias: str) -> str:
         ),
         {"table": f"erp.{table}"},
     ).all()
-    # a stock level is a cache of the moves (a row per product and warehouse, often all zero): the moves count
-    checks = [
-        f"EXISTS (SELECT FROM {name} r WHERE r.{column} = {alias}.id)"
-        for name, column in references
-        if name != "erp.stock_levels"
-    ]
-    if any(name == "erp.stock_levels" for name, _ in references):
-        column = next(column for name, column in references if name == "erp.stock_levels")
-        checks.append(f"EXISTS (SELECT FROM erp.stock_moves m WHERE m.{column} = {alias}.id)")
-    return " OR ".join(checks) or "false"
+    _REFERENCES[key] = [(str(name), str(column)) for name, column in references]
+    return _REFERENCES[key]
 
 
 def _active(where: Where, alias: str, include_inactive: bool) -> Where:
-    return where if include_inactive else where.condition(f"coalesce((to_jsonb({alias}) ->> 'active')::boolean, true)")
+    return where if include_inactive else where.condition(f"{alias}.active")
 
 
 # -- lists ----------------------------------------------------------------------------------------------------
@@ -60,8 +73,8 @@ def customers(session: Session, *, ids: Iterable[int] | None = None, include_ina
     return select_rows(
         session,
         f"""
-        SELECT c.id, c.code, c.name, c.address, c.delivery_address, c.contact, c.phone, c.email, c.tax_id,
-               c.payment_terms_days, c.credit_limit, c.active, c.version,
+        SELECT c.id, c.code, c.name, c.address, c.postcode, c.delivery_address, c.contact, c.phone, c.email,
+               c.tax_id, c.payment_terms_days, c.credit_limit, c.active, c.version,
                ({_in_use(session, "customers", "c")}) AS in_use
           FROM erp.customers c WHERE {where.sql} ORDER BY c.code
     """,
@@ -74,7 +87,7 @@ def suppliers(session: Session, *, ids: Iterable[int] | None = None, include_ina
     return select_rows(
         session,
         f"""
-        SELECT s.id, s.code, s.name, s.address, s.contact, s.phone, s.email, s.tax_id, s.lead_time_days,
+        SELECT s.id, s.code, s.name, s.address, s.postcode, s.contact, s.phone, s.email, s.tax_id, s.lead_time_days,
                s.active, s.version, ({_in_use(session, "suppliers", "s")}) AS in_use
           FROM erp.suppliers s WHERE {where.sql} ORDER BY s.code
     """,
@@ -106,37 +119,28 @@ def products(session: Session, *, ids: Iterable[int] | None = None, include_inac
 
 def warehouses(session: Session, *, ids: Iterable[int] | None = None, include_inactive: bool = True) -> list[Row]:
     where = _active(Where().ids("w.id", ids), "w", include_inactive)
-    rows = select_rows(
+    return select_rows(
         session,
         f"""
-        SELECT w.id, w.code, w.name, w.address, to_jsonb(w) AS raw, ({_in_use(session, "warehouses", "w")}) AS in_use
+        SELECT w.id, w.code, w.name, w.address, w.active, w.version,
+               ({_in_use(session, "warehouses", "w")}) AS in_use
           FROM erp.warehouses w WHERE {where.sql} ORDER BY w.code
     """,
         **where.params,
     )
-    return [_with_optional(row) for row in rows]
 
 
 def work_centres(session: Session, *, ids: Iterable[int] | None = None, include_inactive: bool = True) -> list[Row]:
     where = _active(Where().ids("w.id", ids), "w", include_inactive)
-    rows = select_rows(
+    return select_rows(
         session,
         f"""
-        SELECT w.id, w.code, w.name, w.daily_capacity_hours, to_jsonb(w) AS raw,
+        SELECT w.id, w.code, w.name, w.daily_capacity_hours, w.active, w.version,
                ({_in_use(session, "work_centres", "w")}) AS in_use
           FROM erp.work_centres w WHERE {where.sql} ORDER BY w.code
     """,
         **where.params,
     )
-    return [_with_optional(row) for row in rows]
-
-
-def _with_optional(row: Row) -> Row:
-    """`active` and `version` for the tables that may not keep them yet (read as active, no version)."""
-    raw = row.pop("raw") or {}
-    row["active"] = raw.get("active", True)
-    row["version"] = raw.get("version")
-    return row
 
 
 # -- bills of materials -----------------------------------------------------------------------------------------

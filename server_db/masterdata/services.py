@@ -1,7 +1,7 @@
 """Master data: customers, suppliers, products with their bills of materials, warehouses, work centres.
 
 Python reads what was typed (numbers, texts, codes to ids); the data standards (formats, required fields,
-units, likely duplicates) are the database's (server_db/masterdata/sql/standards.sql), so forms, imports and
+units, likely duplicates) are the database's (server_db/masterdata/rules.py), so forms, imports and
 psql obey the same rules and a refusal names the field. Edits carry the version they were read at.
 """
 

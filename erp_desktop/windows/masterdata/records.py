@@ -24,30 +24,43 @@ def _is_make(values: dict[str, Any]) -> bool:
     return values.get("procurement") == "make"
 
 
+# what customers and suppliers share: the list's first columns and the form's contact fields
+_PARTY_COLUMNS = [
+    Column("code", "Code", width=90),
+    Column("name", "Name", width=240),
+    Column("contact", "Contact", width=110),
+    Column("phone", "Phone", width=120),
+    Column("email", "Email", width=170),
+    Column("tax_id", "Tax ID", width=160, tooltip="Unified social credit code (统一社会信用代码)"),
+]
+
+
+def _party_fields(code_example: str, name_example: str, *, delivery_address: bool) -> list[Field]:
+    return [
+        Field("code", "Code", placeholder=f"e.g. {code_example}", required=True),
+        Field("name", "Name", placeholder=f"e.g. {name_example}", required=True),
+        Field("address", "Address", "multiline"),
+        Field("postcode", "Postcode", placeholder="6 digits, e.g. 100020"),
+        *([Field("delivery_address", "Delivery address", "multiline")] if delivery_address else []),
+        Field("contact", "Contact"),
+        Field("phone", "Phone", placeholder="e.g. 010-6512 3456 or 138 1234 5678"),
+        Field("email", "Email"),
+        Field("tax_id", "Tax ID (USCC)", placeholder="18 characters, e.g. 911101056000012342"),
+    ]
+
+
 CUSTOMERS = RecordType(
     table="customers",
     document_type="customer",
     noun="customer",
     plural="Customers",
     columns=[
-        Column("code", "Code", width=90),
-        Column("name", "Name", width=240),
-        Column("contact", "Contact", width=110),
-        Column("phone", "Phone", width=120),
-        Column("email", "Email", width=170),
-        Column("tax_id", "Tax ID", width=160, tooltip="Unified social credit code (统一社会信用代码)"),
+        *_PARTY_COLUMNS,
         Column("payment_terms_days", "Terms", "qty", width=60, tooltip="Payment terms in days"),
         Column("credit_limit", "Credit limit", "money", width=100),
     ],
     fields=[
-        Field("code", "Code", placeholder="e.g. BJHL", required=True),
-        Field("name", "Name", placeholder="e.g. 北京华联商贸有限公司", required=True),
-        Field("address", "Address", "multiline"),
-        Field("delivery_address", "Delivery address", "multiline"),
-        Field("contact", "Contact"),
-        Field("phone", "Phone", placeholder="e.g. 010-6512 3456 or 138 1234 5678"),
-        Field("email", "Email"),
-        Field("tax_id", "Tax ID (USCC)", placeholder="18 characters, e.g. 911101056000012342"),
+        *_party_fields("BJHL", "北京华联商贸有限公司", delivery_address=True),
         Field("payment_terms_days", "Payment terms (days)", "number"),
         Field("credit_limit", "Credit limit", "number", placeholder="empty: no limit"),
     ],
@@ -63,22 +76,11 @@ SUPPLIERS = RecordType(
     noun="supplier",
     plural="Suppliers",
     columns=[
-        Column("code", "Code", width=90),
-        Column("name", "Name", width=240),
-        Column("contact", "Contact", width=110),
-        Column("phone", "Phone", width=120),
-        Column("email", "Email", width=170),
-        Column("tax_id", "Tax ID", width=160),
+        *_PARTY_COLUMNS,
         Column("lead_time_days", "Lead time", "qty", width=75, tooltip="Days from order to delivery"),
     ],
     fields=[
-        Field("code", "Code", placeholder="e.g. NBSY", required=True),
-        Field("name", "Name", placeholder="e.g. 宁波供应商有限公司", required=True),
-        Field("address", "Address", "multiline"),
-        Field("contact", "Contact"),
-        Field("phone", "Phone"),
-        Field("email", "Email"),
-        Field("tax_id", "Tax ID (USCC)"),
+        *_party_fields("NBSY", "宁波供应商有限公司", delivery_address=False),
         Field("lead_time_days", "Lead time (days)", "number"),
     ],
     query=queries.suppliers,
